@@ -1,0 +1,109 @@
+"""The `leadroute` command: check, replay and route (preview) on a routing file."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from random import Random
+from typing import Annotated
+
+import typer
+
+from leadroute.domain.errors import InvalidInput
+from leadroute.normalize import lead_from_payload
+from leadroute.routing.config import RoutingConfig
+from leadroute.routing.engine import Router
+from leadroute.routing_file import load_routing_file
+from leadroute.simulate.replay import Replay, render
+from leadroute.simulate.scenario import read_scenario
+from leadroute.storage.memory import MemoryStore
+
+app = typer.Typer(
+    help="leadroute: qualify, score and route leads to the right rep or pool.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+RoutingArg = Annotated[Path, typer.Argument(help="Routing file (YAML or JSON).")]
+
+
+def _fail(error: InvalidInput) -> typer.Exit:
+    for line in str(error).splitlines():
+        typer.echo(f"error: {line}", err=True)
+    count = len(error.problems)
+    typer.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
+    return typer.Exit(code=1)
+
+
+def _load(path: Path) -> RoutingConfig:
+    try:
+        return load_routing_file(path)
+    except InvalidInput as error:
+        raise _fail(error) from None
+
+
+@app.command()
+def check(routing: RoutingArg) -> None:
+    """Validate a routing file: exit 0 when valid, 1 with every problem and its path."""
+    config = _load(routing)
+    pools = len([p for p in config.pools if p != "unassigned"])
+    typer.echo(f"{routing}: ok ({len(config.reps)} reps, {len(config.rules)} rules, {pools} pools)")
+
+
+@app.command()
+def replay(
+    routing: RoutingArg,
+    scenario: Annotated[Path, typer.Argument(help="Scenario: one JSON event per line.")],
+    seed: Annotated[int, typer.Option(help="Seed of the random selector.")] = 0,
+) -> None:
+    """Run a scenario through the engine and print one JSON line per decision or action."""
+    config = _load(routing)
+    try:
+        text = scenario.read_text(encoding="utf-8")
+    except OSError as error:
+        typer.echo(f"error: {scenario}: cannot read: {error.strerror}", err=True)
+        raise typer.Exit(code=1) from None
+    try:
+        events = read_scenario(text.splitlines(), source=str(scenario))
+    except InvalidInput as error:
+        raise _fail(error) from None
+    out = sys.stdout
+    for line in Replay(config, seed=seed).run(events):
+        out.write(render(line) + "\n")
+
+
+@app.command()
+def route(
+    routing: RoutingArg,
+    lead: Annotated[str, typer.Option(help='The lead as JSON, e.g. \'{"country": "US"}\'.')],
+    at: Annotated[
+        str | None, typer.Option(help="Route as of this ISO 8601 time (default: now).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the random selector.")] = 0,
+) -> None:
+    """Preview: route one lead against an empty state, without side effects."""
+    config = _load(routing)
+    try:
+        payload = json.loads(lead)
+        now = datetime.fromisoformat(at) if at else datetime.now(UTC)
+    except ValueError as error:
+        typer.echo(f"error: --lead/--at: {error}", err=True)
+        raise typer.Exit(code=1) from None
+    if not isinstance(payload, dict):
+        typer.echo("error: --lead: expected a JSON object", err=True)
+        raise typer.Exit(code=1)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=config.timezone)
+    router = Router(config)
+    lead_id = str(payload.pop("id", "preview"))
+    scored = router.score(lead_from_payload(payload, lead_id=lead_id, received_at=now))
+    decision = router.route(scored, now=now, ledger=MemoryStore(), rng=Random(seed))
+    typer.echo(json.dumps(decision.as_dict(), ensure_ascii=False, indent=2))
+    typer.echo(decision.reason, err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Pure values of leadroute: leads, reps, pools, rules, decisions. No I/O."""

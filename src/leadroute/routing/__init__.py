@@ -1,0 +1,1 @@
+"""The pure routing engine: filters, selectors, ledger protocol and `Router.route`."""

@@ -1,0 +1,64 @@
+"""The routing file as typed values the engine runs: rules, targets, pools, reps."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta, tzinfo
+
+from leadroute.domain.pools import DEFAULT_UNASSIGNED, UNASSIGNED, Pool
+from leadroute.domain.reps import Rep
+from leadroute.rules import ALWAYS, Condition
+from leadroute.scoring.points import NO_SCORING, Scoring
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Prior:
+    """Beta prior of a rep's win rate: mean and strength (pseudo-deals). Beta(1,1) by default."""
+
+    mean: float = 0.5
+    strength: float = 2.0
+
+    def estimate(self, won: int, lost: int) -> float:
+        return (won + self.mean * self.strength) / (won + lost + self.strength)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Assign:
+    """How a rule picks one rep: who may be a candidate, and which selector chooses."""
+
+    teams: tuple[str, ...] = ()
+    reps: tuple[str, ...] = ()
+    select: str = "round_robin"
+    owner_of: str | None = None
+    match_skills: tuple[str, ...] = ()
+    require_skills: frozenset[str] = frozenset()
+    territory: bool = False
+    any_hours: bool = False
+    catch_up: bool = False
+    prior: Prior = field(default_factory=Prior)
+    lookback: timedelta | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Rule:
+    """`when` + a target. `on_empty_pool` None means fall through to the next rule."""
+
+    name: str
+    when: Condition = ALWAYS
+    assign: Assign | None = None
+    pool: str | None = None
+    on_empty_pool: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RoutingConfig:
+    timezone: tzinfo
+    reps: tuple[Rep, ...]
+    rules: tuple[Rule, ...]
+    pools: Mapping[str, Pool] = field(default_factory=lambda: {UNASSIGNED: DEFAULT_UNASSIGNED})
+    fallback: Rule = field(default_factory=lambda: Rule(name="fallback", pool=UNASSIGNED))
+    scoring: Scoring = NO_SCORING
+
+    def pool(self, name: str) -> Pool:
+        return self.pools.get(name) or Pool(name=name)

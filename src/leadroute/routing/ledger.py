@@ -1,0 +1,50 @@
+"""What the engine may read of the current state: loads, rotations, caps, outcomes, owners.
+
+The engine never writes; the caller records a Decision in its store (memory or database).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from leadroute.domain.reps import Status
+
+
+class Ledger(Protocol):
+    def status(self, rep_id: str) -> Status | None:
+        """The rep's current availability when it changed since the routing file was loaded."""
+        ...
+
+    def assigned_since(self, rep_id: str, since: datetime) -> int:
+        """Leads assigned to the rep at or after `since` (any rule)."""
+        ...
+
+    def open_count(self, rep_id: str) -> int:
+        """Leads the rep owns that are not closed (won, lost, disqualified)."""
+        ...
+
+    def last_assigned(self, rep_id: str) -> int | None:
+        """Sequence number of the rep's latest assignment (higher is later); None if never."""
+        ...
+
+    def last_served(self, rule: str, rep_id: str) -> int | None:
+        """Sequence number of the rule's latest assignment to the rep; None if never."""
+        ...
+
+    def served_since(self, rule: str, rep_id: str, since: datetime) -> int:
+        """Leads the rule gave the rep at or after `since`."""
+        ...
+
+    def credit(self, rule: str, rep_id: str) -> float:
+        """The weighted selector's running credit of the rep under the rule."""
+        ...
+
+    def outcomes_since(self, rep_id: str, since: datetime | None) -> tuple[int, int]:
+        """(won, lost) outcomes recorded for the rep's leads since `since` (all when None)."""
+        ...
+
+    def account_owner(self, keys: Sequence[str]) -> str | None:
+        """Current owner of an earlier lead sharing one of the account keys, first key first."""
+        ...

@@ -1,0 +1,121 @@
+"""The shape of the routing file, checked by pydantic. Unknown keys are errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from leadroute.domain.pools import PoolOrder, Visibility
+from leadroute.routing.selectors import SELECTORS
+from leadroute.rules.parsing import suggest
+
+
+def _one_or_many(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+Names = Annotated[list[str], BeforeValidator(_one_or_many)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CapsSchema(Strict):
+    hour: Count | None = None
+    day: Count | None = None
+    week: Count | None = None
+    month: Count | None = None
+    open: Count | None = None
+
+
+class RepSchema(Strict):
+    id: Annotated[str, Field(min_length=1)]
+    name: str = ""
+    email: str = ""
+    teams: Names = []
+    skills: Names = []
+    territories: Names = []
+    weight: Annotated[float, Field(ge=0)] = 1.0
+    caps: CapsSchema = CapsSchema()
+    hours: str | None = None
+    timezone: str | None = None
+    holidays: Any = None
+    status: Literal["available", "away", "offline"] = "available"
+    away_until: datetime | None = None
+
+
+class PoolSchema(Strict):
+    members: Names = []
+    order: PoolOrder = PoolOrder.FIFO
+    visibility: Visibility = Visibility.FULL
+    wip_limit: Count | None = None
+
+
+class PriorSchema(Strict):
+    mean: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    strength: Annotated[float, Field(gt=0)] = 2.0
+
+
+class AssignSchema(Strict):
+    team: Names = []
+    reps: Names = []
+    rep: str | None = None
+    select: str = "round_robin"
+    owner_of: Literal["account"] | None = None
+    match_skills: Names = []
+    require_skills: Names = []
+    territory: bool = False
+    any_hours: bool = False
+    catch_up: bool = False
+    prior: PriorSchema = PriorSchema()
+    lookback: str | None = None
+
+    @field_validator("select")
+    @classmethod
+    def _known_selector(cls, name: str) -> str:
+        if name not in SELECTORS:
+            message = f"unknown selector {name!r}{suggest(name, tuple(SELECTORS))}"
+            raise PydanticCustomError("unknown_selector", message)
+        return name
+
+
+class RuleSchema(Strict):
+    name: str | None = None
+    when: Any = None
+    assign: AssignSchema | None = None
+    pool: str | None = None
+    on_empty: Any = "next"
+
+
+class FallbackSchema(Strict):
+    pool: str | None = None
+    assign: AssignSchema | None = None
+
+
+class PointsRuleSchema(Strict):
+    when: Any = None
+    points: float
+
+
+class ScoringSchema(Strict):
+    rules: list[PointsRuleSchema] = []
+
+
+class RoutingFileSchema(Strict):
+    """The top level. Sections hold raw items, each validated on its own by its schema so
+    that one broken rep does not hide the problems of the others."""
+
+    name: str | None = None
+    description: str | None = None
+    timezone: str = "UTC"
+    holidays: Any = None
+    reps: list[Any] = []
+    pools: dict[str, Any] = {}
+    scoring: Any = None
+    routing: list[Any] = []
+    fallback: Any = None

@@ -1,0 +1,1 @@
+"""Lead scoring: points for field conditions."""

@@ -1,0 +1,1 @@
+"""Storage of leads, owners and routing state: an in-memory twin (tests, replay, simulation)."""
