@@ -63,10 +63,15 @@ def language_code(text: str) -> str | None:
     cleaned = text.strip()
     if not cleaned:
         return None
-    try:
-        language = pycountry.languages.lookup(cleaned)
-    except LookupError:
-        return None
+    # Codes first: a bare lookup matches names too, and `en` is also the name of the En language
+    # (enc), `ko` of Ko (fuj), `hu` of Hu (huo), ...
+    key = "alpha_2" if len(cleaned) == 2 else "alpha_3" if len(cleaned) == 3 else None
+    language = pycountry.languages.get(**{key: cleaned.lower()}) if key else None
+    if language is None:
+        try:
+            language = pycountry.languages.lookup(cleaned)
+        except LookupError:
+            return None
     code = getattr(language, "alpha_2", None) or getattr(language, "alpha_3", None)
     return str(code) if code else None
 

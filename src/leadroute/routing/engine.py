@@ -8,7 +8,7 @@ service all call it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from random import Random
 
@@ -18,13 +18,21 @@ from leadroute.domain.pools import UNASSIGNED
 from leadroute.domain.reps import Rep
 from leadroute.routing.accounts import account_keys
 from leadroute.routing.config import Assign, RoutingConfig, Rule
-from leadroute.routing.filters import first_failure, specificity
+from leadroute.routing.filters import REP_ONLY, Filter, plan, specificity
 from leadroute.routing.ledger import Ledger
 from leadroute.routing.moment import Moment
 from leadroute.routing.selectors import SELECTORS, Choice, Selection
 from leadroute.rules.conditions import Always
 
 _SUMMARY_SKIPS = 3
+
+
+@dataclass(slots=True)
+class _Scratch:
+    """What one `route` call remembers across rules: the answer of each rep-only filter for
+    each rep, as the (immutable, so shareable) note of a skipped rep, or None when it passed."""
+
+    skipped: dict[tuple[Filter, str], CandidateNote | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -43,6 +51,23 @@ class Router:
         rules = (*config.rules, config.fallback)
         self._candidates: dict[str, tuple[Rep, ...]] = {
             rule.name: self._listed(rule.assign) for rule in rules if rule.assign
+        }
+        # Fixed per rule (keyed by identity): the trace's "matched ..." text and the filters
+        # that can fail under its ask, each flagged when its answer is per rep only.
+        self._matched: dict[int, str] = {
+            id(rule): "matched"
+            if isinstance(rule.when, Always)
+            else f"matched {rule.when.describe()}"
+            for rule in rules
+        }
+        self._plans: dict[int, tuple[tuple[Filter, bool], ...]] = {
+            id(rule): tuple((check, check in REP_ONLY) for check in plan(rule.assign))
+            for rule in rules
+            if rule.assign
+        }
+        self._eligible_notes = {
+            rep.id: CandidateNote(rep=rep.id, eligible=True, reason="eligible")
+            for rep in config.reps
         }
 
     def score(self, lead: Lead) -> Lead:
@@ -65,12 +90,13 @@ class Router:
     ) -> Decision:
         """Decide where the lead goes. Never drops it: the last resort is the `unassigned` pool."""
         moment = Moment(now=now, ledger=ledger)
+        scratch = _Scratch()
         trace: list[RuleTrace] = []
         for rule in self.config.rules:
-            decision = self._try(rule, lead, moment, rng, exclude, trace)
+            decision = self._try(rule, lead, moment, rng, exclude, trace, scratch)
             if decision is not None:
                 return decision
-        decision = self._try(self.config.fallback, lead, moment, rng, exclude, trace)
+        decision = self._try(self.config.fallback, lead, moment, rng, exclude, trace, scratch)
         if decision is not None:
             return decision
         last = self.config.fallback
@@ -84,18 +110,19 @@ class Router:
         rng: Random,
         exclude: frozenset[str],
         trace: list[RuleTrace],
+        scratch: _Scratch,
     ) -> Decision | None:
         fields = lead.fields
         if not rule.when.matches(fields):
             why = "condition failed: " + rule.when.why_not(fields)
             trace.append(RuleTrace(rule=rule.name, matched=False, detail=why))
             return None
-        matched = "matched" if isinstance(rule.when, Always) else f"matched {rule.when.describe()}"
+        matched = self._matched[id(rule)]
         if rule.pool is not None:
             return self._to_pool(lead, rule, rule.pool, trace, matched)
         if rule.assign is None:
             return None
-        attempt = self._assign(rule, rule.assign, lead, moment, rng, exclude)
+        attempt = self._assign(rule, rule.assign, lead, moment, rng, exclude, scratch)
         if attempt.choice is not None:
             choice = attempt.choice
             trace.append(
@@ -146,6 +173,7 @@ class Router:
         moment: Moment,
         rng: Random,
         exclude: frozenset[str],
+        scratch: _Scratch,
     ) -> _Attempt:
         listed = self._candidates[rule.name]
         if ask.owner_of:
@@ -158,42 +186,61 @@ class Router:
                     choice=None, notes=(), detail=f"account owner {owner} is not a candidate"
                 )
             listed = (rep,)
-        notes: list[CandidateNote] = []
+        # One note per listed rep, in listed order: skipped (first failing filter), beaten on
+        # territory, eligible, or chosen.
+        notes: list[CandidateNote | None] = [None] * len(listed)
         eligible: list[Rep] = []
         fields = lead.fields
-        for rep in listed:
-            reason = "excluded" if rep.id in exclude else first_failure(rep, fields, ask, moment)
-            if reason is None:
+        checks = self._plans[id(rule)]
+        remembered = scratch.skipped
+        for index, rep in enumerate(listed):
+            note: CandidateNote | None = None
+            if rep.id in exclude:
+                note = CandidateNote(rep=rep.id, eligible=False, reason="excluded")
+            else:
+                for check, rep_only in checks:
+                    if rep_only:
+                        key = (check, rep.id)
+                        if key in remembered:
+                            note = remembered[key]
+                        else:
+                            note = remembered[key] = _skipped(rep, check(rep, fields, ask, moment))
+                    else:
+                        note = _skipped(rep, check(rep, fields, ask, moment))
+                    if note is not None:
+                        break
+            if note is None:
                 eligible.append(rep)
             else:
-                notes.append(CandidateNote(rep=rep.id, eligible=False, reason=reason))
+                notes[index] = note
         if ask.territory and len(eligible) > 1:
-            eligible = _most_specific(eligible, fields, notes)
+            eligible = _most_specific(eligible, fields, listed, notes)
         if not eligible:
-            skipped = f"{len(notes)} skipped" if notes else "no candidates"
-            return _Attempt(choice=None, notes=tuple(notes), detail=f"no eligible rep ({skipped})")
+            skipped = len(listed) - notes.count(None)
+            detail = f"{skipped} skipped" if skipped else "no candidates"
+            return _Attempt(choice=None, notes=_filled(notes), detail=f"no eligible rep ({detail})")
         if ask.owner_of:
             choice = Choice(rep=eligible[0], why=f"owns this account ({ask.owner_of})")
         else:
             selection = Selection(rule=rule.name, ask=ask, moment=moment, rng=rng)
             choice = SELECTORS[ask.select].choose(eligible, selection)
         chosen_id = choice.rep.id
-        for rep in eligible:
-            if rep.id == chosen_id:
-                notes.append(
+        for index, rep in enumerate(listed):
+            if notes[index] is None:
+                notes[index] = (
                     CandidateNote(rep=rep.id, eligible=True, reason=choice.why, chosen=True)
+                    if rep.id == chosen_id
+                    else self._eligible_notes.get(rep.id)
+                    or CandidateNote(rep=rep.id, eligible=True, reason="eligible")
                 )
-            else:
-                notes.append(CandidateNote(rep=rep.id, eligible=True, reason="eligible"))
-        order = {rep.id: index for index, rep in enumerate(listed)}
-        notes.sort(key=lambda note: order[note.rep])
-        return _Attempt(choice=choice, notes=tuple(notes), detail=f"chose {chosen_id}")
+        return _Attempt(choice=choice, notes=_filled(notes), detail=f"chose {chosen_id}")
 
     def _to_pool(
         self, lead: Lead, rule: Rule, pool: str, trace: list[RuleTrace], matched: str
     ) -> Decision:
         trace.append(RuleTrace(rule=rule.name, matched=True, detail=f"{matched}; to pool {pool}"))
-        return self._pool_decision(lead, rule, pool, trace, "pool rule")
+        why = "no rule took it" if rule is self.config.fallback else "pool rule"
+        return self._pool_decision(lead, rule, pool, trace, why)
 
     def _pool_decision(
         self, lead: Lead, rule: Rule, pool: str, trace: list[RuleTrace], why: str
@@ -219,17 +266,30 @@ class Router:
 
 
 def _most_specific(
-    eligible: list[Rep], fields: Mapping[str, object], notes: list[CandidateNote]
+    eligible: list[Rep],
+    fields: Mapping[str, object],
+    listed: tuple[Rep, ...],
+    notes: list[CandidateNote | None],
 ) -> list[Rep]:
+    """The eligible reps whose territory covers the lead most precisely; the others get a note."""
     levels = {rep.id: specificity(rep, fields) for rep in eligible}
     best = max(levels.values())
     kept = [rep for rep in eligible if levels[rep.id] == best]
-    for rep in eligible:
-        if levels[rep.id] < best:
-            notes.append(
-                CandidateNote(rep=rep.id, eligible=False, reason="a more specific territory wins")
-            )
+    if len(kept) < len(eligible):
+        for index, rep in enumerate(listed):
+            if levels.get(rep.id, best) < best and notes[index] is None:
+                notes[index] = CandidateNote(
+                    rep=rep.id, eligible=False, reason="a more specific territory wins"
+                )
     return kept
+
+
+def _skipped(rep: Rep, reason: str | None) -> CandidateNote | None:
+    return None if reason is None else CandidateNote(rep=rep.id, eligible=False, reason=reason)
+
+
+def _filled(notes: list[CandidateNote | None]) -> tuple[CandidateNote, ...]:
+    return tuple(note for note in notes if note is not None)
 
 
 def _summary(rule: str, choice: Choice, notes: tuple[CandidateNote, ...]) -> str:

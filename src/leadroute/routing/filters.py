@@ -84,6 +84,23 @@ def first_failure(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Mom
     return None
 
 
+# Filters whose answer depends on the rep and the moment only (not on the lead or, once `plan`
+# has dropped `hours` for `any_hours`, on the rule): the engine asks them once per rep per lead.
+REP_ONLY: frozenset[Filter] = frozenset({availability, hours, caps})
+
+
+def plan(ask: Assign) -> tuple[Filter, ...]:
+    """The filters, in FILTERS order, that can fail under this ask; the others always pass."""
+    kept: list[Filter] = []
+    for check in FILTERS:
+        if check is skills and not ask.require_skills and not ask.match_skills:
+            continue
+        if (check is territory and not ask.territory) or (check is hours and ask.any_hours):
+            continue
+        kept.append(check)
+    return tuple(kept)
+
+
 def specificity(rep: Rep, lead: Mapping[str, object]) -> int:
     """How precisely the rep's territories cover the lead: 2 subdivision, 1 country, 0 none."""
     country, region = _location(lead)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from leadroute.rules import values as v
-from leadroute.rules.operators import Operator
+from leadroute.rules.operators import Bound, Operator
 
 
 class Condition(Protocol):
@@ -43,22 +44,32 @@ class FieldTest:
     operand: object
     written: object
     case_sensitive: bool = False
+    # Fixed at construction: the operator bound to the operand, and the description.
+    _test: Bound = dataclasses.field(init=False, repr=False, compare=False)
+    _dotted: bool = dataclasses.field(init=False, repr=False, compare=False)
+    _description: str = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        operand = self.written.pattern if isinstance(self.written, re.Pattern) else self.written
+        description = f"{self.field} {self.operator.name} {v.show(operand)}"
+        object.__setattr__(self, "_test", self.operator.bound(self.operand, self.case_sensitive))
+        object.__setattr__(self, "_dotted", "." in self.field)
+        object.__setattr__(self, "_description", description)
 
     def matches(self, fields: Mapping[str, object]) -> bool:
-        value = fields.get(self.field) if "." not in self.field else v.lookup(fields, self.field)
+        value = v.lookup(fields, self.field) if self._dotted else fields.get(self.field)
         if value is None and not self.operator.accepts_missing:
             return False
-        return self.operator.test(value, self.operand, self.case_sensitive)
+        return self._test(value)
 
     def why_not(self, fields: Mapping[str, object]) -> str:
         value = v.lookup(fields, self.field)
         if value is None and not self.operator.accepts_missing:
-            return f"{self.describe()}: field missing"
-        return f"{self.describe()}: was {v.show(value)}"
+            return f"{self._description}: field missing"
+        return f"{self._description}: was {v.show(value)}"
 
     def describe(self) -> str:
-        operand = self.written.pattern if isinstance(self.written, re.Pattern) else self.written
-        return f"{self.field} {self.operator.name} {v.show(operand)}"
+        return self._description
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -15,6 +15,8 @@ from leadroute.rules import values as v
 
 Prepare = Callable[[object, bool], object]
 Test = Callable[[object, object, bool], bool]
+Bound = Callable[[object], bool]
+Bind = Callable[[object, bool], Bound | None]
 
 
 class OperandError(ValueError):
@@ -29,6 +31,17 @@ class Operator:
     prepare: Prepare
     test: Test
     accepts_missing: bool = False
+    bind: Bind | None = None
+    """Optional fast path: a one-argument test specialised to a prepared operand (or None when
+    the operand needs the general `test`). It must answer exactly as `test` does."""
+
+    def bound(self, operand: object, case_sensitive: bool) -> Bound:
+        """`test` with the operand and case sensitivity fixed, using the fast path when any."""
+        fast = self.bind(operand, case_sensitive) if self.bind is not None else None
+        if fast is not None:
+            return fast
+        test = self.test
+        return lambda value: test(value, operand, case_sensitive)
 
 
 def _scalar(operand: object, _cs: bool) -> object:
@@ -118,6 +131,82 @@ def _not_in(value: object, operand: object, cs: bool) -> bool:
     return not _in(value, operand, cs)
 
 
+def _texts(options: tuple[object, ...], cs: bool) -> frozenset[str] | None:
+    """The folded options when every one is a text that does not read as a number.
+
+    Then `equals` reduces to comparing folded texts, whatever the value: a number operand or a
+    numeric text on both sides is what would make it compare otherwise.
+    """
+    if not all(isinstance(o, str) and v.as_number(o) is None for o in options):
+        return None
+    return frozenset(v.fold(o, cs) for o in options)
+
+
+def _member_test(wanted: frozenset[str], cs: bool) -> Bound:
+    def test(value: object) -> bool:
+        if isinstance(value, str):
+            return (value if cs else value.casefold()) in wanted
+        return any(item is not None and v.fold(item, cs) in wanted for item in v.elements(value))
+
+    return test
+
+
+def _bind_eq(operand: object, cs: bool) -> Bound | None:
+    wanted = _texts((operand,), cs)
+    return _member_test(wanted, cs) if wanted is not None else None
+
+
+def _bind_ne(operand: object, cs: bool) -> Bound | None:
+    same = _bind_eq(operand, cs)
+    return (lambda value: not same(value)) if same is not None else None
+
+
+def _bind_in(operand: object, cs: bool) -> Bound | None:
+    wanted = _texts(operand if isinstance(operand, tuple) else (), cs)
+    return _member_test(wanted, cs) if wanted is not None else None
+
+
+def _bind_not_in(operand: object, cs: bool) -> Bound | None:
+    inside = _bind_in(operand, cs)
+    return (lambda value: not inside(value)) if inside is not None else None
+
+
+def _bind_ordered(check: Callable[[int], bool]) -> Bind:
+    """Numbers against a number operand compare directly; anything else takes `test`."""
+    test = _ordered(check)
+
+    def bind(operand: object, cs: bool) -> Bound | None:
+        right = v.as_number(operand)
+        if right is None:
+            return None
+
+        def fast(value: object) -> bool:
+            if type(value) is int or type(value) is float:
+                left = float(value)
+                return check((left > right) - (left < right))
+            return test(value, operand, cs)
+
+        return fast
+
+    return bind
+
+
+def _bind_between(operand: object, cs: bool) -> Bound | None:
+    low, high = operand if isinstance(operand, tuple) else (None, None)
+    bottom, top = v.as_number(low), v.as_number(high)
+    if bottom is None or top is None:
+        return None
+
+    def fast(value: object) -> bool:
+        if type(value) is int or type(value) is float:
+            left = float(value)
+            above, below = (left > bottom) - (left < bottom), (left > top) - (left < top)
+            return above >= 0 and below <= 0
+        return _between(value, operand, cs)
+
+    return fast
+
+
 def _ordered(check: Callable[[int], bool]) -> Test:
     def test(value: object, operand: object, _cs: bool) -> bool:
         result = v.compare(value, operand)
@@ -162,6 +251,22 @@ def _empty(value: object, operand: object, _cs: bool) -> bool:
 OPERATORS: dict[str, Operator] = {}
 
 
+def _above(c: int) -> bool:
+    return c > 0
+
+
+def _at_least(c: int) -> bool:
+    return c >= 0
+
+
+def _below(c: int) -> bool:
+    return c < 0
+
+
+def _at_most(c: int) -> bool:
+    return c <= 0
+
+
 def _register(operator: Operator) -> None:
     if operator.name in OPERATORS:
         raise ValueError(f"operator {operator.name!r} is registered twice")
@@ -169,37 +274,64 @@ def _register(operator: Operator) -> None:
 
 
 for _op in (
-    Operator(name="eq", operand="value", description="equals", prepare=_scalar, test=_eq),
-    Operator(name="ne", operand="value", description="differs from", prepare=_scalar, test=_ne),
-    Operator(name="in", operand="list", description="is one of", prepare=_list, test=_in),
-    Operator(name="not_in", operand="list", description="is none of", prepare=_list, test=_not_in),
+    Operator(
+        name="eq", operand="value", description="equals", prepare=_scalar, test=_eq, bind=_bind_eq
+    ),
+    Operator(
+        name="ne",
+        operand="value",
+        description="differs from",
+        prepare=_scalar,
+        test=_ne,
+        bind=_bind_ne,
+    ),
+    Operator(
+        name="in",
+        operand="list",
+        description="is one of",
+        prepare=_list,
+        test=_in,
+        bind=_bind_in,
+    ),
+    Operator(
+        name="not_in",
+        operand="list",
+        description="is none of",
+        prepare=_list,
+        test=_not_in,
+        bind=_bind_not_in,
+    ),
     Operator(
         name="gt",
         operand="number or date",
         description="is greater than",
         prepare=_orderable,
-        test=_ordered(lambda c: c > 0),
+        test=_ordered(_above),
+        bind=_bind_ordered(_above),
     ),
     Operator(
         name="gte",
         operand="number or date",
         description="is at least",
         prepare=_orderable,
-        test=_ordered(lambda c: c >= 0),
+        test=_ordered(_at_least),
+        bind=_bind_ordered(_at_least),
     ),
     Operator(
         name="lt",
         operand="number or date",
         description="is less than",
         prepare=_orderable,
-        test=_ordered(lambda c: c < 0),
+        test=_ordered(_below),
+        bind=_bind_ordered(_below),
     ),
     Operator(
         name="lte",
         operand="number or date",
         description="is at most",
         prepare=_orderable,
-        test=_ordered(lambda c: c <= 0),
+        test=_ordered(_at_most),
+        bind=_bind_ordered(_at_most),
     ),
     Operator(
         name="between",
@@ -207,6 +339,7 @@ for _op in (
         description="is between (inclusive)",
         prepare=_range,
         test=_between,
+        bind=_bind_between,
     ),
     Operator(
         name="contains", operand="text", description="contains", prepare=_text, test=_contains

@@ -39,8 +39,10 @@ class MemoryStore:
         self.leads: dict[str, LeadRecord] = {}
         self._sequence = 0
         self._statuses: dict[str, Status] = {}
-        self._assigned: defaultdict[str, list[datetime]] = defaultdict(list)
-        self._served: defaultdict[tuple[str, str], list[datetime]] = defaultdict(list)
+        # Assignment times as POSIX timestamps: bisecting floats is much cheaper than comparing
+        # aware datetimes in different zones, and orders them the same way.
+        self._assigned: defaultdict[str, list[float]] = defaultdict(list)
+        self._served: defaultdict[tuple[str, str], list[float]] = defaultdict(list)
         self._last_assigned: dict[str, int] = {}
         self._last_served: dict[tuple[str, str], int] = {}
         self._credits: defaultdict[tuple[str, str], float] = defaultdict(float)
@@ -55,7 +57,7 @@ class MemoryStore:
 
     def assigned_since(self, rep_id: str, since: datetime) -> int:
         times = self._assigned.get(rep_id)
-        return len(times) - bisect_left(times, since) if times else 0
+        return len(times) - bisect_left(times, since.timestamp()) if times else 0
 
     def open_count(self, rep_id: str) -> int:
         return self._open.get(rep_id, 0)
@@ -68,7 +70,7 @@ class MemoryStore:
 
     def served_since(self, rule: str, rep_id: str, since: datetime) -> int:
         times = self._served.get((rule, rep_id))
-        return len(times) - bisect_left(times, since) if times else 0
+        return len(times) - bisect_left(times, since.timestamp()) if times else 0
 
     def credit(self, rule: str, rep_id: str) -> float:
         return self._credits.get((rule, rep_id), 0.0)
@@ -130,8 +132,9 @@ class MemoryStore:
         was_open = record.status not in CLOSED
         record.status = result
         record.amount = amount
-        if record.owner and was_open and result in CLOSED:
-            self._open[record.owner] -= 1
+        if record.owner and was_open != (result not in CLOSED):
+            # Closing lowers the owner's open count; reopening a closed lead raises it again.
+            self._open[record.owner] += -1 if was_open else 1
         if record.owner and result in ("won", "lost"):
             self._outcomes[record.owner].append((now, result == "won"))
         return record
@@ -139,8 +142,9 @@ class MemoryStore:
     def _give(self, record: LeadRecord, rep_id: str, rule: str, now: datetime) -> None:
         self._sequence += 1
         record.owner, record.pool, record.status = rep_id, None, "assigned"
-        self._assigned[rep_id].append(now)
-        self._served[(rule, rep_id)].append(now)
+        stamp = now.timestamp()
+        self._assigned[rep_id].append(stamp)
+        self._served[(rule, rep_id)].append(stamp)
         self._last_assigned[rep_id] = self._sequence
         self._last_served[(rule, rep_id)] = self._sequence
         self._open[rep_id] += 1
