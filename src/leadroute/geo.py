@@ -63,6 +63,10 @@ def language_code(text: str) -> str | None:
     cleaned = text.strip()
     if not cleaned:
         return None
+    # A locale tag such as pt-BR or en_US names its language first.
+    head, sep, _ = cleaned.replace("_", "-").partition("-")
+    if sep and len(head) in (2, 3) and head.isalpha():
+        cleaned = head
     # Codes first: a bare lookup matches names too, and `en` is also the name of the En language
     # (enc), `ko` of Ko (fuj), `hu` of Hu (huo), ...
     key = "alpha_2" if len(cleaned) == 2 else "alpha_3" if len(cleaned) == 3 else None

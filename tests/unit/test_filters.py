@@ -79,7 +79,7 @@ def test_any_hours_ignores_hours_and_holidays() -> None:
 
 def test_holiday_names_the_day() -> None:
     rep = make_rep(holidays=FixedDates(days={date(2026, 3, 2): "Founders Day"}))
-    assert hours(rep, {}, Assign(), moment()) == "holiday (Founders Day, 2026-03-02)"
+    assert hours(rep, {}, Assign(), moment()) == "holiday 2026-03-02 (Founders Day)"
 
 
 def test_holiday_is_the_reps_local_date() -> None:
@@ -87,7 +87,7 @@ def test_holiday_is_the_reps_local_date() -> None:
         timezone="Asia/Tokyo", holidays=FixedDates(days={date(2026, 3, 3): "Tokyo day off"})
     )
     # 10:00 Monday in New York is 00:00 Tuesday in Tokyo.
-    assert hours(rep, {}, Assign(), moment()) == "holiday (Tokyo day off, 2026-03-03)"
+    assert hours(rep, {}, Assign(), moment()) == "holiday 2026-03-03 (Tokyo day off)"
 
 
 def test_cap_day_full() -> None:

@@ -135,7 +135,7 @@ def test_least_loaded_picks_fewest_open() -> None:
     config = make_config(make_reps("ana", "bob", "cho"), [make_rule("ll", select="least_loaded")])
     decision = route_one(config, make_lead(), store=store)
     assert decision.rep == "bob"
-    assert decision.reason == "ll: bob (least loaded: 1 open leads)"
+    assert decision.reason == "ll: bob (least loaded: 1 open lead)"
 
 
 def test_least_loaded_ties_by_least_recently_assigned_then_listed_order() -> None:

@@ -53,7 +53,7 @@ def hours(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> 
     local = moment.local(rep.timezone)
     holiday = rep.holidays.holiday_name(local.date())
     if holiday:
-        return f"holiday ({holiday}, {local:%Y-%m-%d})"
+        return f"holiday {local:%Y-%m-%d} ({holiday})"
     if not rep.hours.contains(local):
         return f"outside hours ({local:%a %H:%M} {zone_name(rep.timezone)})"
     return None

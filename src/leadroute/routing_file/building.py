@@ -211,13 +211,13 @@ class Builder:
         for index, item in enumerate(items):
             where = join_path(path, index) if isinstance(spec, list) else path
             if isinstance(item, datetime):
-                days[item.date()] = "holiday"
+                days[item.date()] = "listed in the routing file"
             elif isinstance(item, date):
-                days[item] = "holiday"
+                days[item] = "listed in the routing file"
             elif isinstance(item, str) and item.upper() in supported_codes():
                 calendars.append(country_calendar(item.upper()))
             elif isinstance(item, str) and _iso_date(item) is not None:
-                days[_iso_date(item) or date.min] = "holiday"
+                days[_iso_date(item) or date.min] = "listed in the routing file"
             else:
                 self._problem(
                     where,

@@ -6,7 +6,7 @@ every per-rep time list sorted for bisect.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,6 +48,7 @@ class MemoryStore:
         self._credits: defaultdict[tuple[str, str], float] = defaultdict(float)
         self._open: defaultdict[str, int] = defaultdict(int)
         self._outcomes: defaultdict[str, list[tuple[datetime, bool]]] = defaultdict(list)
+        self._results: dict[str, tuple[str, tuple[datetime, bool]]] = {}
         self._accounts: dict[str, str] = {}
         self._pools: defaultdict[str, dict[str, Waiting]] = defaultdict(dict)
 
@@ -135,9 +136,19 @@ class MemoryStore:
         if record.owner and was_open != (result not in CLOSED):
             # Closing lowers the owner's open count; reopening a closed lead raises it again.
             self._open[record.owner] += -1 if was_open else 1
-        if record.owner and result in ("won", "lost"):
-            self._outcomes[record.owner].append((now, result == "won"))
+        if record.owner:
+            self._set_result(record.lead.id, record.owner, result, now)
         return record
+
+    def _set_result(self, lead_id: str, owner: str, result: str, now: datetime) -> None:
+        """One won/lost per lead: a later result corrects the earlier one, never adds to it."""
+        earlier = self._results.pop(lead_id, None)
+        if earlier is not None:
+            self._outcomes[earlier[0]].remove(earlier[1])
+        if result in ("won", "lost"):
+            entry = (now, result == "won")
+            insort(self._outcomes[owner], entry)
+            self._results[lead_id] = (owner, entry)
 
     def _give(self, record: LeadRecord, rep_id: str, rule: str, now: datetime) -> None:
         self._sequence += 1

@@ -17,4 +17,5 @@ class LeastLoaded:
             return (ledger.open_count(pair[1].id), -1 if last is None else last, pair[0])
 
         best = min(enumerate(candidates), key=load)[1]
-        return Choice(rep=best, why=f"least loaded: {ledger.open_count(best.id)} open leads")
+        count = ledger.open_count(best.id)
+        return Choice(rep=best, why=f"least loaded: {count} open lead{'' if count == 1 else 's'}")
