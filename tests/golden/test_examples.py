@@ -70,7 +70,7 @@ def test_two_runs_are_byte_identical(example: Path) -> None:
 
 
 def test_every_example_has_its_files_and_is_documented() -> None:
-    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     assert DIRS, "no examples found"
     for example in DIRS:
         missing = [name for name in FILES if not (example / name).is_file()]
