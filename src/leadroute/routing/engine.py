@@ -8,7 +8,7 @@ service all call it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from random import Random
 
@@ -18,21 +18,13 @@ from leadroute.domain.pools import UNASSIGNED
 from leadroute.domain.reps import Rep
 from leadroute.routing.accounts import account_keys
 from leadroute.routing.config import Assign, RoutingConfig, Rule
-from leadroute.routing.filters import REP_ONLY, Filter, plan, specificity
+from leadroute.routing.filters import Filter, first_failure, plan, specificity
 from leadroute.routing.ledger import Ledger
 from leadroute.routing.moment import Moment
 from leadroute.routing.selectors import SELECTORS, Choice, Selection
 from leadroute.rules.conditions import Always
 
 _SUMMARY_SKIPS = 3
-
-
-@dataclass(slots=True)
-class _Scratch:
-    """What one `route` call remembers across rules: the answer of each rep-only filter for
-    each rep, as the (immutable, so shareable) note of a skipped rep, or None when it passed."""
-
-    skipped: dict[tuple[Filter, str], CandidateNote | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -53,17 +45,15 @@ class Router:
             rule.name: self._listed(rule.assign) for rule in rules if rule.assign
         }
         # Fixed per rule (keyed by identity): the trace's "matched ..." text and the filters
-        # that can fail under its ask, each flagged when its answer is per rep only.
+        # that can fail under its ask.
         self._matched: dict[int, str] = {
             id(rule): "matched"
             if isinstance(rule.when, Always)
             else f"matched {rule.when.describe()}"
             for rule in rules
         }
-        self._plans: dict[int, tuple[tuple[Filter, bool], ...]] = {
-            id(rule): tuple((check, check in REP_ONLY) for check in plan(rule.assign))
-            for rule in rules
-            if rule.assign
+        self._plans: dict[int, tuple[Filter, ...]] = {
+            id(rule): plan(rule.assign) for rule in rules if rule.assign
         }
         self._eligible_notes = {
             rep.id: CandidateNote(rep=rep.id, eligible=True, reason="eligible")
@@ -90,13 +80,13 @@ class Router:
     ) -> Decision:
         """Decide where the lead goes. Never drops it: the last resort is the `unassigned` pool."""
         moment = Moment(now=now, ledger=ledger)
-        scratch = _Scratch()
+        memo: dict[tuple[Filter, str], str | None] = {}
         trace: list[RuleTrace] = []
         for rule in self.config.rules:
-            decision = self._try(rule, lead, moment, rng, exclude, trace, scratch)
+            decision = self._try(rule, lead, moment, rng, exclude, trace, memo)
             if decision is not None:
                 return decision
-        decision = self._try(self.config.fallback, lead, moment, rng, exclude, trace, scratch)
+        decision = self._try(self.config.fallback, lead, moment, rng, exclude, trace, memo)
         if decision is not None:
             return decision
         last = self.config.fallback
@@ -110,7 +100,7 @@ class Router:
         rng: Random,
         exclude: frozenset[str],
         trace: list[RuleTrace],
-        scratch: _Scratch,
+        memo: dict[tuple[Filter, str], str | None],
     ) -> Decision | None:
         fields = lead.fields
         if not rule.when.matches(fields):
@@ -122,7 +112,7 @@ class Router:
             return self._to_pool(lead, rule, rule.pool, trace, matched)
         if rule.assign is None:
             return None
-        attempt = self._assign(rule, rule.assign, lead, moment, rng, exclude, scratch)
+        attempt = self._assign(rule, rule.assign, lead, moment, rng, exclude, memo)
         if attempt.choice is not None:
             choice = attempt.choice
             trace.append(
@@ -173,7 +163,7 @@ class Router:
         moment: Moment,
         rng: Random,
         exclude: frozenset[str],
-        scratch: _Scratch,
+        memo: dict[tuple[Filter, str], str | None],
     ) -> _Attempt:
         listed = self._candidates[rule.name]
         if ask.owner_of:
@@ -192,27 +182,15 @@ class Router:
         eligible: list[Rep] = []
         fields = lead.fields
         checks = self._plans[id(rule)]
-        remembered = scratch.skipped
         for index, rep in enumerate(listed):
-            note: CandidateNote | None = None
             if rep.id in exclude:
-                note = CandidateNote(rep=rep.id, eligible=False, reason="excluded")
+                reason: str | None = "excluded"
             else:
-                for check, rep_only in checks:
-                    if rep_only:
-                        key = (check, rep.id)
-                        if key in remembered:
-                            note = remembered[key]
-                        else:
-                            note = remembered[key] = _skipped(rep, check(rep, fields, ask, moment))
-                    else:
-                        note = _skipped(rep, check(rep, fields, ask, moment))
-                    if note is not None:
-                        break
-            if note is None:
+                reason = first_failure(rep, fields, ask, moment, checks, memo)
+            if reason is None:
                 eligible.append(rep)
             else:
-                notes[index] = note
+                notes[index] = CandidateNote(rep=rep.id, eligible=False, reason=reason)
         if ask.territory and len(eligible) > 1:
             eligible = _most_specific(eligible, fields, listed, notes)
         if not eligible:
@@ -230,8 +208,7 @@ class Router:
                 notes[index] = (
                     CandidateNote(rep=rep.id, eligible=True, reason=choice.why, chosen=True)
                     if rep.id == chosen_id
-                    else self._eligible_notes.get(rep.id)
-                    or CandidateNote(rep=rep.id, eligible=True, reason="eligible")
+                    else self._eligible_notes[rep.id]
                 )
         return _Attempt(choice=choice, notes=_filled(notes), detail=f"chose {chosen_id}")
 
@@ -282,10 +259,6 @@ def _most_specific(
                     rep=rep.id, eligible=False, reason="a more specific territory wins"
                 )
     return kept
-
-
-def _skipped(rep: Rep, reason: str | None) -> CandidateNote | None:
-    return None if reason is None else CandidateNote(rep=rep.id, eligible=False, reason=reason)
 
 
 def _filled(notes: list[CandidateNote | None]) -> tuple[CandidateNote, ...]:

@@ -75,10 +75,27 @@ def caps(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> s
 FILTERS: tuple[Filter, ...] = (availability, skills, territory, hours, caps)
 
 
-def first_failure(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
-    """The first reason the rep is not eligible, or None when every filter passes."""
-    for check in FILTERS:
-        reason = check(rep, lead, ask, moment)
+def first_failure(
+    rep: Rep,
+    lead: Mapping[str, object],
+    ask: Assign,
+    moment: Moment,
+    checks: tuple[Filter, ...] = FILTERS,
+    memo: dict[tuple[Filter, str], str | None] | None = None,
+) -> str | None:
+    """The first reason the rep is not eligible, or None when every filter passes.
+
+    With a `memo`, the answers of REP_ONLY filters are remembered per rep, so one routing call
+    asks them once per rep however many rules list the rep.
+    """
+    for check in checks:
+        if memo is not None and check in REP_ONLY:
+            key = (check, rep.id)
+            if key not in memo:
+                memo[key] = check(rep, lead, ask, moment)
+            reason = memo[key]
+        else:
+            reason = check(rep, lead, ask, moment)
         if reason is not None:
             return reason
     return None

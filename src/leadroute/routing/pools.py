@@ -8,9 +8,12 @@ from datetime import datetime
 
 from leadroute.domain.pools import Pool, PoolOrder
 from leadroute.domain.reps import Rep
+from leadroute.routing.config import Assign
+from leadroute.routing.filters import caps
 from leadroute.routing.ledger import Ledger
 from leadroute.routing.moment import Moment
-from leadroute.routing.windows import window_start
+
+NO_ASK = Assign()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -36,15 +39,7 @@ def claim_refusal(rep: Rep, pool: Pool, *, now: datetime, ledger: Ledger) -> str
     open_now = ledger.open_count(rep.id)
     if pool.wip_limit is not None and open_now >= pool.wip_limit:
         return f"wip limit {open_now}/{pool.wip_limit}"
-    if rep.caps.open is not None and open_now >= rep.caps.open:
-        return f"cap open {open_now}/{rep.caps.open}"
-    moment = Moment(now=now, ledger=ledger)
-    for window, limit in rep.caps.windows():
-        start = moment.window_start(window, rep.timezone)
-        count = ledger.assigned_since(rep.id, start)
-        if count >= limit:
-            return f"cap {window} {count}/{limit}"
-    return None
+    return caps(rep, {}, NO_ASK, Moment(now=now, ledger=ledger))
 
 
 def next_in_pool(waiting: Sequence[Waiting], order: PoolOrder) -> Waiting | None:
@@ -58,6 +53,3 @@ def next_in_pool(waiting: Sequence[Waiting], order: PoolOrder) -> Waiting | None
     if order is PoolOrder.SCORE:
         return min(waiting, key=lambda w: (-w.score, w.entered))
     return min(waiting, key=lambda w: (w.received_at, w.entered))
-
-
-__all__ = ["Waiting", "claim_refusal", "is_member", "next_in_pool", "window_start"]
