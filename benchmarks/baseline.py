@@ -8,6 +8,7 @@ measured against.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -346,11 +347,14 @@ class Baseline:
             return min(eligible, key=lambda r: (-rate(r), self.last_served.get((name, r.id), -1)))
         if rule.select == "weighted":
             total = sum(r.weight for r in eligible)
-            best, best_credit = eligible[0], float("-inf")
+            # Earliest due among reps not a whole lead ahead of their share.
+            best, best_key = eligible[0], (math.inf, 0.0)
             for r in eligible:
-                credit = self.credits.get((name, r.id), 0.0) + r.weight
-                if credit > best_credit + 1e-9:
-                    best, best_credit = r, credit
+                credit = self.credits.get((name, r.id), 0.0)
+                if r.weight > 0 and credit > -r.weight + 1e-9:
+                    key = (math.ceil((total - credit) / r.weight - 1e-9), -credit)
+                    if key < best_key:
+                        best, best_key = r, key
             for r in eligible:
                 delta = r.weight - (total if r is best else 0.0)
                 self.credits[(name, r.id)] = self.credits.get((name, r.id), 0.0) + delta

@@ -52,7 +52,7 @@ def test_rule_not_matched_says_which_condition_failed() -> None:
         sales_config(), make_lead(company_size="5000", country="BR", language="es")
     )
     assert decision.rule == "spanish"
-    assert decision.trace[0] == RuleTrace(
+    assert decision.trace[0] == RuleTrace.fixed(
         rule="enterprise",
         matched=False,
         detail="condition failed: country in ['US', 'CA']: was 'BR'",
@@ -145,7 +145,7 @@ def test_pool_rule() -> None:
     decision = route_one(sales_config(), make_lead(score=10))
     assert (decision.rep, decision.pool, decision.rule) == (None, "nurture", "low score")
     assert decision.reason == "low score: to pool nurture (pool rule)"
-    assert decision.trace[-1] == RuleTrace(
+    assert decision.trace[-1] == RuleTrace.fixed(
         rule="low score", matched=True, detail="matched score lt 20; to pool nurture"
     )
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from leadroute.domain.hours import ALWAYS, Shift, parse_hours
+from leadroute.domain.hours import ALWAYS, Shift, minutes_unchanged, parse_hours
 from leadroute.routing.config import Assign
 from leadroute.routing.filters import hours
 from leadroute.routing.moment import Moment
@@ -125,3 +125,15 @@ def test_hours_are_read_in_the_reps_own_zone() -> None:
     assert hours_reason("Europe/Lisbon", "mon-fri 10:00-11:00", now) == (
         "outside hours (Mon 13:30 Europe/Lisbon)"
     )
+
+
+def test_minutes_unchanged_counts_to_the_next_shift_edge_or_midnight() -> None:
+    hours = parse_hours("mon-fri 09:00-17:00; sat 22:00-02:00")
+    monday = datetime(2026, 3, 2, 8, 50, 30)  # a Monday; seconds do not count
+    assert minutes_unchanged(hours, monday) == 10
+    assert minutes_unchanged(hours, monday.replace(hour=9, minute=0)) == 8 * 60
+    assert minutes_unchanged(hours, monday.replace(hour=17, minute=0)) == 7 * 60  # to midnight
+    saturday_night = datetime(2026, 3, 7, 23, 0)
+    assert minutes_unchanged(hours, saturday_night) == 60  # midnight, then the shift's end
+    assert minutes_unchanged(hours, datetime(2026, 3, 8, 0, 0)) == 120
+    assert minutes_unchanged(ALWAYS, monday) == 15 * 60 + 10  # holidays change at midnight

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadroute.domain.decisions import Decision
+from leadroute.domain.decisions import Decision, Said
 from leadroute.geo import language_code
 from leadroute.normalize import lead_from_payload
 from leadroute.storage.memory import MemoryStore
@@ -12,7 +12,7 @@ START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 def _assign(store: MemoryStore, lead_id: str, rep: str, at: datetime) -> None:
     lead = lead_from_payload({}, lead_id=lead_id, received_at=at)
-    decision = Decision(lead_id=lead_id, rep=rep, pool=None, rule="r", reason="", trace=())
+    decision = Decision(lead_id=lead_id, rep=rep, pool=None, rule="r", summary=Said(""), steps=())
     store.record_decision(lead, decision, at)
 
 

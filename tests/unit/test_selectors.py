@@ -100,7 +100,7 @@ def test_weighted_counts_follow_the_weights() -> None:
         running[decision.rep] += 1
         assert abs(running["ana"] - n * 3 / 4) <= 1
         assert abs(running["bob"] - n * 1 / 4) <= 1
-    assert decisions[0].reason == "w: ana (weighted: highest credit (weight 3, share 75%))"
+    assert decisions[0].reason == "w: ana (weighted: next due by share (weight 3, share 75%))"
 
 
 def test_weighted_three_reps_after_n() -> None:

@@ -1,7 +1,14 @@
-"""Decisions: the outcome of routing one lead, with a trace a person can read."""
+"""Decisions: the outcome of routing one lead, with a trace a person can read.
+
+The engine fixes every fact of a decision when it routes (which rules matched, which reps were
+eligible, the state each rep was in); the sentences that explain them are written when someone
+reads `detail`, `candidates`, `reason` or `as_dict()`. Most decisions are stored or counted, not
+read, and writing a sentence for each of the reps a lead passed is most of the cost of routing it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -22,37 +29,108 @@ class CandidateNote:
         return {"rep": self.rep, "skipped": self.reason}
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+Explanation = tuple[str, tuple[CandidateNote, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An explanation already written."""
+
+    explanation: Explanation
+
+    def __call__(self) -> Explanation:
+        return self.explanation
+
+
+@dataclass(frozen=True, kw_only=True, slots=True, eq=False)
 class RuleTrace:
-    """What happened at one rule: whether it matched (and on what it failed), who was considered."""
+    """What happened at one rule: whether it matched (and on what it failed), who was considered.
+
+    `explain` returns the detail line and the candidate notes; it must be pure, as it may be
+    called any number of times.
+    """
 
     rule: str
     matched: bool
-    detail: str
-    candidates: tuple[CandidateNote, ...] = ()
+    explain: Callable[[], Explanation]
+
+    @classmethod
+    def fixed(
+        cls, *, rule: str, matched: bool, detail: str, candidates: tuple[CandidateNote, ...] = ()
+    ) -> RuleTrace:
+        return cls(rule=rule, matched=matched, explain=Written((detail, candidates)))
+
+    @property
+    def detail(self) -> str:
+        return self.explain()[0]
+
+    @property
+    def candidates(self) -> tuple[CandidateNote, ...]:
+        return self.explain()[1]
 
     def as_dict(self) -> dict[str, object]:
-        entry: dict[str, object] = {"rule": self.rule, "matched": self.matched, "why": self.detail}
-        if self.candidates:
-            entry["candidates"] = [note.as_dict() for note in self.candidates]
+        detail, candidates = self.explain()
+        entry: dict[str, object] = {"rule": self.rule, "matched": self.matched, "why": detail}
+        if candidates:
+            entry["candidates"] = [note.as_dict() for note in candidates]
         return entry
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RuleTrace):
+            return NotImplemented
+        return (self.rule, self.matched, self.explain()) == (
+            other.rule,
+            other.matched,
+            other.explain(),
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.rule, self.matched, self.detail))
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A reason already written."""
+
+    text: str
+
+    def __call__(self) -> str:
+        return self.text
+
+
+# One rule tried: its name, whether it matched, and how to explain it (RuleTrace, unpacked:
+# routing a lead past twenty rules builds twenty of these, and tuples are cheapest).
+Step = tuple[str, bool, Callable[[], Explanation]]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Decision:
     """Where one lead goes: to exactly one rep, or to exactly one pool.
 
-    `credits` are the rotation changes the weighted selector asks the ledger to record.
+    `summary` writes the one-line reason; `steps` are the rules tried, in order. `credits` are
+    the rotation changes the weighted selector asks the ledger to record.
     """
 
     lead_id: str
     rep: str | None
     pool: str | None
     rule: str
-    reason: str
-    trace: tuple[RuleTrace, ...]
+    summary: Callable[[], str]
+    steps: tuple[Step, ...]
     selector: str | None = None
     credits: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def reason(self) -> str:
+        return self.summary()
+
+    @property
+    def trace(self) -> tuple[RuleTrace, ...]:
+        """Every rule tried, in order, with why it matched or not and who it considered."""
+        return tuple(
+            RuleTrace(rule=rule, matched=matched, explain=explain)
+            for rule, matched, explain in self.steps
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -60,6 +138,6 @@ class Decision:
             "rep": self.rep,
             "pool": self.pool,
             "rule": self.rule,
-            "reason": self.reason,
+            "reason": self.summary(),
             "trace": [entry.as_dict() for entry in self.trace],
         }

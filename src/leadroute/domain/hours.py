@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ALWAYS = {"always", "24/7", "any"}
@@ -42,6 +44,29 @@ class WorkingHours:
                 return True
         return False
 
+
+def minutes_unchanged(hours: WorkingHours, local: datetime) -> int:
+    """Whole wall-clock minutes, from the start of `local`'s minute, before the answer of
+    `contains` (or the local date) can change: the next shift start, shift end or midnight.
+    """
+    boundaries = _boundaries(hours)
+    now = local.weekday() * 1440 + local.hour * 60 + local.minute
+    index = bisect_right(boundaries, now)
+    following = boundaries[index] if index < len(boundaries) else boundaries[0] + _WEEK
+    return following - now
+
+
+@cache
+def _boundaries(hours: WorkingHours) -> tuple[int, ...]:
+    """Minutes of the week (Monday 00:00 = 0) where a shift starts or ends, and every midnight."""
+    marks = {day * 1440 for day in range(7)}
+    for shift in hours.shifts:
+        marks.add((shift.weekday * 1440 + shift.start) % _WEEK)
+        marks.add((shift.weekday * 1440 + shift.end) % _WEEK)
+    return tuple(sorted(marks))
+
+
+_WEEK = 7 * 1440
 
 ALWAYS = WorkingHours(text="always", shifts=(), always=True)
 

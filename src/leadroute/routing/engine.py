@@ -10,55 +10,70 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from random import Random
 
-from leadroute.domain.decisions import CandidateNote, Decision, RuleTrace
+from leadroute.domain.decisions import Decision, Explanation, Said, Step, Written
 from leadroute.domain.leads import Lead
 from leadroute.domain.pools import UNASSIGNED
 from leadroute.domain.reps import Rep
 from leadroute.routing.accounts import account_keys
 from leadroute.routing.config import Assign, RoutingConfig, Rule
-from leadroute.routing.filters import Filter, first_failure, plan, specificity
+from leadroute.routing.explain import Attempt, Summary, Tried
+from leadroute.routing.filters import Filter, location, plan, specificity, wanted_skills
+from leadroute.routing.gate import Answers, Gate
 from leadroute.routing.ledger import Ledger
 from leadroute.routing.moment import Moment
 from leadroute.routing.selectors import SELECTORS, Choice, Selection
-from leadroute.rules.conditions import Always
+from leadroute.rules.conditions import Always, Condition, Predicate, predicate
 
-_SUMMARY_SKIPS = 3
+# Distinct (country, region) pairs whose covering reps are remembered; past this, start over.
+_PLACES_REMEMBERED = 4096
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class _Attempt:
-    choice: Choice | None
-    notes: tuple[CandidateNote, ...]
-    detail: str
+class _Plan:
+    """What a rule's `assign` needs, worked out once: candidates, the filters that can fail."""
+
+    listed: tuple[Rep, ...]
+    checks: tuple[Filter, ...]
+    has_all_required: frozenset[str]
 
 
 class Router:
-    """A compiled routing config: candidate lists per rule are built once."""
+    """A compiled routing config: candidate lists, skill and territory indexes built once."""
 
     def __init__(self, config: RoutingConfig) -> None:
         self.config = config
         self.reps: Mapping[str, Rep] = {rep.id: rep for rep in config.reps}
         rules = (*config.rules, config.fallback)
-        self._candidates: dict[str, tuple[Rep, ...]] = {
-            rule.name: self._listed(rule.assign) for rule in rules if rule.assign
-        }
-        # Fixed per rule (keyed by identity): the trace's "matched ..." text and the filters
-        # that can fail under its ask.
+        self._plans: dict[int, _Plan] = {}
+        for rule in rules:
+            if rule.assign is not None:
+                listed = self._listed(rule.assign)
+                required = rule.assign.require_skills
+                self._plans[id(rule)] = _Plan(
+                    listed=listed,
+                    checks=plan(rule.assign),
+                    has_all_required=frozenset(r.id for r in listed if required <= r.skills),
+                )
+        # Fixed per rule (keyed by identity): the trace's "matched ..." text.
         self._matched: dict[int, str] = {
             id(rule): "matched"
             if isinstance(rule.when, Always)
             else f"matched {rule.when.describe()}"
             for rule in rules
         }
-        self._plans: dict[int, tuple[Filter, ...]] = {
-            id(rule): plan(rule.assign) for rule in rules if rule.assign
-        }
-        self._eligible_notes = {
-            rep.id: CandidateNote(rep=rep.id, eligible=True, reason="eligible")
-            for rep in config.reps
-        }
+        self._skilled: dict[str, frozenset[str]] = {}
+        for rep in config.reps:
+            for tag in rep.skills:
+                self._skilled[tag] = self._skilled.get(tag, frozenset()) | {rep.id}
+        self._places: dict[tuple[str | None, str | None], dict[str, int]] = {}
+        self._gate = Gate()
+        # The rules in order, the fallback last, each with its condition as a plain function.
+        self._rules: tuple[tuple[Rule, Predicate], ...] = tuple(
+            (rule, predicate(rule.when)) for rule in rules
+        )
 
     def score(self, lead: Lead) -> Lead:
         """The lead with `score` set by the scoring rules (unchanged when there are none)."""
@@ -78,81 +93,63 @@ class Router:
         rng: Random,
         exclude: frozenset[str] = frozenset(),
     ) -> Decision:
-        """Decide where the lead goes. Never drops it: the last resort is the `unassigned` pool."""
+        """Decide where the lead goes. Never drops it: the last resort is the `unassigned` pool.
+
+        Pure in effect: the same lead, instant, ledger state and generator state give the same
+        decision. The router remembers rep-only answers between calls (routing/gate.py), which
+        relies on the ledger reporting every rep it changes (`Ledger.changed_since`).
+        """
         moment = Moment(now=now, ledger=ledger)
-        memo: dict[tuple[Filter, str], str | None] = {}
-        trace: list[RuleTrace] = []
-        for rule in self.config.rules:
-            decision = self._try(rule, lead, moment, rng, exclude, trace, memo)
+        answers = self._gate.open(moment)
+        fields = lead.fields
+        steps: list[Step] = []
+        for rule, matches in self._rules:
+            if not matches(fields):
+                steps.append((rule.name, False, partial(_unmatched, rule.when, fields)))
+                continue
+            decision = self._try(rule, lead, moment, answers, rng, exclude, steps)
             if decision is not None:
                 return decision
-        decision = self._try(self.config.fallback, lead, moment, rng, exclude, trace, memo)
-        if decision is not None:
-            return decision
-        last = self.config.fallback
-        return self._to_pool(lead, last, UNASSIGNED, trace, "nothing else took it")
+        fallback = self.config.fallback
+        return self._to_pool(lead, fallback, UNASSIGNED, steps, "nothing else took it")
 
     def _try(
         self,
         rule: Rule,
         lead: Lead,
         moment: Moment,
+        answers: Answers,
         rng: Random,
         exclude: frozenset[str],
-        trace: list[RuleTrace],
-        memo: dict[tuple[Filter, str], str | None],
+        steps: list[Step],
     ) -> Decision | None:
-        fields = lead.fields
-        if not rule.when.matches(fields):
-            why = "condition failed: " + rule.when.why_not(fields)
-            trace.append(RuleTrace(rule=rule.name, matched=False, detail=why))
-            return None
+        """Apply a rule whose condition matched: its pool, or a rep its `assign` chooses."""
         matched = self._matched[id(rule)]
         if rule.pool is not None:
-            return self._to_pool(lead, rule, rule.pool, trace, matched)
+            return self._to_pool(lead, rule, rule.pool, steps, matched)
         if rule.assign is None:
             return None
-        attempt = self._assign(rule, rule.assign, lead, moment, rng, exclude, memo)
+        attempt = self._assign(rule, rule.assign, lead, moment, answers, rng, exclude)
         if attempt.choice is not None:
-            choice = attempt.choice
-            trace.append(
-                RuleTrace(
-                    rule=rule.name,
-                    matched=True,
-                    detail=f"{matched}; {attempt.detail}",
-                    candidates=attempt.notes,
-                )
-            )
+            steps.append((rule.name, True, Tried(matched, attempt)))
             return Decision(
                 lead_id=lead.id,
-                rep=choice.rep.id,
+                rep=attempt.choice.rep.id,
                 pool=None,
                 rule=rule.name,
-                reason=_summary(rule.name, choice, attempt.notes),
-                trace=tuple(trace),
+                summary=Summary(rule.name, attempt),
+                steps=tuple(steps),
                 selector=rule.assign.select if not rule.assign.owner_of else "owner_of",
-                credits=choice.credits,
+                credits=attempt.choice.credits,
             )
         if rule.on_empty_pool is not None:
-            trace.append(
-                RuleTrace(
-                    rule=rule.name,
-                    matched=True,
-                    detail=f"{matched}; {attempt.detail}; sent to pool {rule.on_empty_pool}",
-                    candidates=attempt.notes,
-                )
+            steps.append(
+                (rule.name, True, Tried(matched, attempt, f"; sent to pool {rule.on_empty_pool}"))
             )
             return self._pool_decision(
-                lead, rule, rule.on_empty_pool, trace, f"{attempt.detail}, on_empty pool"
+                lead, rule, rule.on_empty_pool, steps, f"{attempt.detail}, on_empty pool"
             )
-        trace.append(
-            RuleTrace(
-                rule=rule.name,
-                matched=True,
-                detail=f"{matched}; {attempt.detail}; next rule",
-                candidates=attempt.notes,
-            )
-        )
+        steps.append((rule.name, True, Tried(matched, attempt, "; next rule")))
         return None
 
     def _assign(
@@ -161,74 +158,129 @@ class Router:
         ask: Assign,
         lead: Lead,
         moment: Moment,
+        answers: Answers,
         rng: Random,
         exclude: frozenset[str],
-        memo: dict[tuple[Filter, str], str | None],
-    ) -> _Attempt:
-        listed = self._candidates[rule.name]
+    ) -> Attempt:
+        rule_plan = self._plans[id(rule)]
+        listed = rule_plan.listed
         if ask.owner_of:
             owner = moment.ledger.account_owner(account_keys(lead.fields))
-            if owner is None:
-                return _Attempt(choice=None, notes=(), detail="no earlier lead of this account")
-            rep = self.reps.get(owner)
-            if rep is None or rep not in listed:
-                return _Attempt(
-                    choice=None, notes=(), detail=f"account owner {owner} is not a candidate"
+            rep = self.reps.get(owner) if owner is not None else None
+            if owner is None or rep is None or rep not in listed:
+                detail = (
+                    "no earlier lead of this account"
+                    if owner is None
+                    else f"account owner {owner} is not a candidate"
+                )
+                return Attempt(
+                    listed=(),
+                    answers=(),
+                    fields=lead.fields,
+                    ask=ask,
+                    moment=moment,
+                    checks=rule_plan.checks,
+                    exclude=exclude,
+                    detail=detail,
                 )
             listed = (rep,)
-        # One note per listed rep, in listed order: skipped (first failing filter), beaten on
-        # territory, eligible, or chosen.
-        notes: list[CandidateNote | None] = [None] * len(listed)
-        eligible: list[Rep] = []
         fields = lead.fields
-        checks = self._plans[id(rule)]
-        for index, rep in enumerate(listed):
-            if rep.id in exclude:
-                reason: str | None = "excluded"
-            else:
-                reason = first_failure(rep, fields, ask, moment, checks, memo)
-            if reason is None:
-                eligible.append(rep)
-            else:
-                notes[index] = CandidateNote(rep=rep.id, eligible=False, reason=reason)
-        if ask.territory and len(eligible) > 1:
-            eligible = _most_specific(eligible, fields, listed, notes)
+        found = answers.of(listed)
+        skilled = self._with_skills(rule_plan, ask, fields)
+        levels = self._levels(fields) if ask.territory else None
+        # Cheapest test first; each later one runs on the reps still standing.
+        if ask.any_hours:
+            eligible = [
+                rep for rep, answer in zip(listed, found, strict=True) if answer.open_any_hours
+            ]
+        else:
+            eligible = [rep for rep, answer in zip(listed, found, strict=True) if answer.open_now]
+        if exclude:
+            eligible = [rep for rep in eligible if rep.id not in exclude]
+        if skilled is not None:
+            eligible = [rep for rep in eligible if rep.id in skilled]
+        if levels is not None:
+            eligible = [rep for rep in eligible if rep.id in levels]
+        beaten: frozenset[str] = frozenset()
+        if levels is not None and len(eligible) > 1:
+            best = max(levels[rep.id] for rep in eligible)
+            beaten = frozenset(rep.id for rep in eligible if levels[rep.id] < best)
+            if beaten:
+                eligible = [rep for rep in eligible if rep.id not in beaten]
+        choice: Choice | None = None
+        detail = ""
         if not eligible:
-            skipped = len(listed) - notes.count(None)
-            detail = f"{skipped} skipped" if skipped else "no candidates"
-            return _Attempt(choice=None, notes=_filled(notes), detail=f"no eligible rep ({detail})")
-        if ask.owner_of:
+            detail = (
+                f"no eligible rep ({len(listed)} skipped)"
+                if listed
+                else "no eligible rep (no candidates)"
+            )
+        elif ask.owner_of:
             choice = Choice(rep=eligible[0], why=f"owns this account ({ask.owner_of})")
         else:
             selection = Selection(rule=rule.name, ask=ask, moment=moment, rng=rng)
             choice = SELECTORS[ask.select].choose(eligible, selection)
-        chosen_id = choice.rep.id
-        for index, rep in enumerate(listed):
-            if notes[index] is None:
-                notes[index] = (
-                    CandidateNote(rep=rep.id, eligible=True, reason=choice.why, chosen=True)
-                    if rep.id == chosen_id
-                    else self._eligible_notes[rep.id]
-                )
-        return _Attempt(choice=choice, notes=_filled(notes), detail=f"chose {chosen_id}")
+        return Attempt(
+            listed=listed,
+            answers=found,
+            fields=fields,
+            ask=ask,
+            moment=moment,
+            checks=rule_plan.checks,
+            exclude=exclude,
+            beaten=beaten,
+            choice=choice,
+            detail=f"chose {choice.rep.id}" if choice else detail,
+        )
+
+    def _with_skills(
+        self, rule_plan: _Plan, ask: Assign, fields: Mapping[str, object]
+    ) -> frozenset[str] | None:
+        """The listed reps the skills filter passes; None when the rule asks for no skills."""
+        if not ask.match_skills:
+            return rule_plan.has_all_required if ask.require_skills else None
+        passing = rule_plan.has_all_required if ask.require_skills else None
+        for field in ask.match_skills:
+            having: frozenset[str] = frozenset()
+            for tag in wanted_skills(fields.get(field)):
+                having |= self._skilled.get(tag, frozenset())
+            passing = having if passing is None else passing & having
+        return passing
+
+    def _levels(self, fields: Mapping[str, object]) -> Mapping[str, int]:
+        """The reps whose territories cover the lead's place, with how precisely (1 or 2)."""
+        place = location(fields)
+        levels = self._places.get(place)
+        if levels is None:
+            if place == (None, None):
+                return {}
+            if len(self._places) >= _PLACES_REMEMBERED:
+                self._places.clear()
+            levels = {}
+            for rep in self.config.reps:
+                level = specificity(rep, *place)
+                if level:
+                    levels[rep.id] = level
+            self._places[place] = levels
+        return levels
 
     def _to_pool(
-        self, lead: Lead, rule: Rule, pool: str, trace: list[RuleTrace], matched: str
+        self, lead: Lead, rule: Rule, pool: str, steps: list[Step], matched: str
     ) -> Decision:
-        trace.append(RuleTrace(rule=rule.name, matched=True, detail=f"{matched}; to pool {pool}"))
+        steps.append((rule.name, True, Written((f"{matched}; to pool {pool}", ()))))
         why = "no rule took it" if rule is self.config.fallback else "pool rule"
-        return self._pool_decision(lead, rule, pool, trace, why)
+        return self._pool_decision(lead, rule, pool, steps, why)
 
     def _pool_decision(
-        self, lead: Lead, rule: Rule, pool: str, trace: list[RuleTrace], why: str
+        self, lead: Lead, rule: Rule, pool: str, steps: list[Step], why: str
     ) -> Decision:
         return Decision(
             lead_id=lead.id,
             rep=None,
             pool=pool,
             rule=rule.name,
-            reason=f"{rule.name}: to pool {pool} ({why})",
-            trace=tuple(trace),
+            summary=Said(f"{rule.name}: to pool {pool} ({why})"),
+            steps=tuple(steps),
         )
 
     def _listed(self, ask: Assign) -> tuple[Rep, ...]:
@@ -242,34 +294,5 @@ class Router:
         return tuple(chosen.values())
 
 
-def _most_specific(
-    eligible: list[Rep],
-    fields: Mapping[str, object],
-    listed: tuple[Rep, ...],
-    notes: list[CandidateNote | None],
-) -> list[Rep]:
-    """The eligible reps whose territory covers the lead most precisely; the others get a note."""
-    levels = {rep.id: specificity(rep, fields) for rep in eligible}
-    best = max(levels.values())
-    kept = [rep for rep in eligible if levels[rep.id] == best]
-    if len(kept) < len(eligible):
-        for index, rep in enumerate(listed):
-            if levels.get(rep.id, best) < best and notes[index] is None:
-                notes[index] = CandidateNote(
-                    rep=rep.id, eligible=False, reason="a more specific territory wins"
-                )
-    return kept
-
-
-def _filled(notes: list[CandidateNote | None]) -> tuple[CandidateNote, ...]:
-    return tuple(note for note in notes if note is not None)
-
-
-def _summary(rule: str, choice: Choice, notes: tuple[CandidateNote, ...]) -> str:
-    skipped = [note for note in notes if not note.eligible]
-    text = f"{rule}: {choice.rep.id} ({choice.why})"
-    if skipped:
-        shown = ", ".join(f"{n.rep} ({n.reason})" for n in skipped[:_SUMMARY_SKIPS])
-        more = f" and {len(skipped) - _SUMMARY_SKIPS} more" if len(skipped) > _SUMMARY_SKIPS else ""
-        text += f"; skipped {shown}{more}"
-    return text
+def _unmatched(when: Condition, fields: Mapping[str, object]) -> Explanation:
+    return "condition failed: " + when.why_not(fields), ()

@@ -1,4 +1,8 @@
-"""Filters: what makes a rep a candidate for a rule. Each returns None (pass) or the reason."""
+"""Filters: what makes a rep a candidate for a rule. Each returns None (pass) or the reason.
+
+Availability, hours and caps read only the rep, the clock and the ledger (REP_ONLY): the engine
+remembers their answers across leads (routing/gate.py). Skills and territory read the lead.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from leadroute.routing.moment import Moment, zone_name
 Filter = Callable[[Rep, Mapping[str, object], Assign, Moment], str | None]
 
 
-def availability(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
+def availability_now(rep: Rep, moment: Moment) -> str | None:
     status = moment.ledger.status(rep.id) or rep.status
     state = status.effective(moment.now)
     if state is Availability.AVAILABLE:
@@ -22,34 +26,7 @@ def availability(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Mome
     return f"{state.value} until {_when(status.until.astimezone(rep.timezone))}"
 
 
-def skills(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
-    missing = ask.require_skills - rep.skills
-    if missing:
-        return "missing skill " + ", ".join(sorted(missing))
-    for field in ask.match_skills:
-        value = lead.get(field)
-        wanted = [str(v).strip().casefold() for v in _items(value) if v is not None and str(v)]
-        if not wanted:
-            return f"lead has no {field} to match"
-        if not any(tag in rep.skills for tag in wanted):
-            return f"missing skill {'/'.join(wanted)} ({field})"
-    return None
-
-
-def territory(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
-    if not ask.territory:
-        return None
-    country, region = _location(lead)
-    if country is None and region is None:
-        return "lead has no country or region"
-    if not any(t.contains(country, region) for t in rep.territories):
-        return f"outside territory (lead in {region or country})"
-    return None
-
-
-def hours(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
-    if ask.any_hours:
-        return None
+def hours_now(rep: Rep, moment: Moment) -> str | None:
     local = moment.local(rep.timezone)
     holiday = rep.holidays.holiday_name(local.date())
     if holiday:
@@ -59,7 +36,7 @@ def hours(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> 
     return None
 
 
-def caps(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
+def caps_now(rep: Rep, moment: Moment) -> str | None:
     limits = rep.caps
     for window, limit in limits.windows():
         count = moment.ledger.assigned_since(rep.id, moment.window_start(window, rep.timezone))
@@ -72,7 +49,47 @@ def caps(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> s
     return None
 
 
+def availability(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
+    return availability_now(rep, moment)
+
+
+def skills(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
+    missing = ask.require_skills - rep.skills
+    if missing:
+        return "missing skill " + ", ".join(sorted(missing))
+    for field in ask.match_skills:
+        wanted = wanted_skills(lead.get(field))
+        if not wanted:
+            return f"lead has no {field} to match"
+        if not any(tag in rep.skills for tag in wanted):
+            return f"missing skill {'/'.join(wanted)} ({field})"
+    return None
+
+
+def territory(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
+    if not ask.territory:
+        return None
+    country, region = location(lead)
+    if country is None and region is None:
+        return "lead has no country or region"
+    if not any(t.contains(country, region) for t in rep.territories):
+        return f"outside territory (lead in {region or country})"
+    return None
+
+
+def hours(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
+    return None if ask.any_hours else hours_now(rep, moment)
+
+
+def caps(rep: Rep, lead: Mapping[str, object], ask: Assign, moment: Moment) -> str | None:
+    return caps_now(rep, moment)
+
+
 FILTERS: tuple[Filter, ...] = (availability, skills, territory, hours, caps)
+
+# Filters whose answer depends on the rep and the moment only (not on the lead or, once `plan`
+# has dropped `hours` for `any_hours`, on the rule).
+REP_ONLY: frozenset[Filter] = frozenset({availability, hours, caps})
 
 
 def first_failure(
@@ -81,29 +98,13 @@ def first_failure(
     ask: Assign,
     moment: Moment,
     checks: tuple[Filter, ...] = FILTERS,
-    memo: dict[tuple[Filter, str], str | None] | None = None,
 ) -> str | None:
-    """The first reason the rep is not eligible, or None when every filter passes.
-
-    With a `memo`, the answers of REP_ONLY filters are remembered per rep, so one routing call
-    asks them once per rep however many rules list the rep.
-    """
+    """The first reason the rep is not eligible, or None when every filter passes."""
     for check in checks:
-        if memo is not None and check in REP_ONLY:
-            key = (check, rep.id)
-            if key not in memo:
-                memo[key] = check(rep, lead, ask, moment)
-            reason = memo[key]
-        else:
-            reason = check(rep, lead, ask, moment)
+        reason = check(rep, lead, ask, moment)
         if reason is not None:
             return reason
     return None
-
-
-# Filters whose answer depends on the rep and the moment only (not on the lead or, once `plan`
-# has dropped `hours` for `any_hours`, on the rule): the engine asks them once per rep per lead.
-REP_ONLY: frozenset[Filter] = frozenset({availability, hours, caps})
 
 
 def plan(ask: Assign) -> tuple[Filter, ...]:
@@ -118,13 +119,13 @@ def plan(ask: Assign) -> tuple[Filter, ...]:
     return tuple(kept)
 
 
-def specificity(rep: Rep, lead: Mapping[str, object]) -> int:
-    """How precisely the rep's territories cover the lead: 2 subdivision, 1 country, 0 none."""
-    country, region = _location(lead)
+def specificity(rep: Rep, country: str | None, region: str | None) -> int:
+    """How precisely the rep's territories cover a place: 2 subdivision, 1 country, 0 not."""
     return max((t.specificity for t in rep.territories if t.contains(country, region)), default=0)
 
 
-def _location(lead: Mapping[str, object]) -> tuple[str | None, str | None]:
+def location(lead: Mapping[str, object]) -> tuple[str | None, str | None]:
+    """The lead's (country, region) codes; None for a missing or empty one."""
     country, region = lead.get("country"), lead.get("region")
     return (
         country if isinstance(country, str) and country else None,
@@ -132,10 +133,10 @@ def _location(lead: Mapping[str, object]) -> tuple[str | None, str | None]:
     )
 
 
-def _items(value: object) -> tuple[object, ...]:
-    if isinstance(value, list | tuple | set | frozenset):
-        return tuple(value)
-    return (value,)
+def wanted_skills(value: object) -> list[str]:
+    """The skill tags a lead field asks for: one per item, trimmed and case-folded."""
+    items = tuple(value) if isinstance(value, list | tuple | set | frozenset) else (value,)
+    return [str(v).strip().casefold() for v in items if v is not None and str(v)]
 
 
 def _when(moment: datetime) -> str:

@@ -48,3 +48,14 @@ class Ledger(Protocol):
     def account_owner(self, keys: Sequence[str]) -> str | None:
         """Current owner of an earlier lead sharing one of the account keys, first key first."""
         ...
+
+    def revision(self) -> int:
+        """A number that changes whenever a rep's status, assignments or open count change."""
+        ...
+
+    def changed_since(self, revision: int) -> Sequence[str] | None:
+        """The reps whose status, assignments or open count changed after `revision`.
+
+        None when the ledger cannot tell: then nothing remembered about any rep may be reused.
+        """
+        ...

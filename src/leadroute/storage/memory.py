@@ -51,6 +51,9 @@ class MemoryStore:
         self._results: dict[str, tuple[str, tuple[datetime, bool]]] = {}
         self._accounts: dict[str, str] = {}
         self._pools: defaultdict[str, dict[str, Waiting]] = defaultdict(dict)
+        # Every change to a rep's status, assignments or open count, in order: the engine asks
+        # which reps changed since it last looked, so it can keep what it knows of the others.
+        self._changes: list[str] = []
 
     # Ledger -------------------------------------------------------------------------------
     def status(self, rep_id: str) -> Status | None:
@@ -91,9 +94,16 @@ class MemoryStore:
                 return record.owner
         return None
 
+    def revision(self) -> int:
+        return len(self._changes)
+
+    def changed_since(self, revision: int) -> Sequence[str] | None:
+        return self._changes[revision:] if 0 <= revision <= len(self._changes) else None
+
     # Changes ------------------------------------------------------------------------------
     def set_status(self, rep_id: str, status: Status) -> None:
         self._statuses[rep_id] = status
+        self._changes.append(rep_id)
 
     def record_decision(self, lead: Lead, decision: Decision, now: datetime) -> LeadRecord:
         """Store the lead and apply the decision: owner and rotation, or a place in a pool."""
@@ -136,6 +146,7 @@ class MemoryStore:
         if record.owner and was_open != (result not in CLOSED):
             # Closing lowers the owner's open count; reopening a closed lead raises it again.
             self._open[record.owner] += -1 if was_open else 1
+            self._changes.append(record.owner)
         if record.owner:
             self._set_result(record.lead.id, record.owner, result, now)
         return record
@@ -159,6 +170,7 @@ class MemoryStore:
         self._last_assigned[rep_id] = self._sequence
         self._last_served[(rule, rep_id)] = self._sequence
         self._open[rep_id] += 1
+        self._changes.append(rep_id)
         for key in account_keys(record.lead.fields):
             self._accounts[key] = record.lead.id
 
