@@ -1,0 +1,38 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.databases import (
+    NO_POSTGRES,
+    fresh_postgres_database,
+    in_ci,
+    postgres_server_url,
+    sqlite_url,
+)
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A SQLAlchemy URL of a fresh, empty database: a SQLite file, then a PostgreSQL database
+    created for this test and dropped after it. Without a PostgreSQL server the PostgreSQL case
+    skips, except on CI (CI=true) where it fails."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    server = postgres_server_url()
+    if server is None:
+        if in_ci():
+            pytest.fail(NO_POSTGRES, pytrace=False)
+        pytest.skip(NO_POSTGRES)
+    with fresh_postgres_database(server) as url:
+        yield url
