@@ -1,0 +1,58 @@
+"""Who is calling: the Bearer API key, checked against the stored hashes; role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from leadroute.services.errors import Forbidden, Unauthorized
+from leadroute.services.keys import verify_key
+from leadroute.services.principals import Principal, Role
+from leadroute.services.runtime import Runtime
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `leadroute keys create`")
+
+READERS = (Role.ADMIN, Role.MANAGER, Role.REP, Role.AUDITOR)
+MANAGERS = (Role.ADMIN, Role.MANAGER)
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def now_of(request: Request) -> datetime:
+    clock: Callable[[], datetime] = getattr(request.app.state, "clock", lambda: datetime.now(UTC))
+    return clock()
+
+
+def caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+    runtime = runtime_of(request)
+    with runtime.database.reading() as session:
+        return verify_key(session, credentials.credentials, now=now_of(request))
+
+
+def require(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets only these roles through (403 for the others)."""
+    allowed = frozenset(roles)
+
+    def check(who: Annotated[Principal, Depends(caller)]) -> Principal:
+        if who.role not in allowed:
+            names = ", ".join(sorted(role.value for role in allowed))
+            raise Forbidden(f"the {who.role.value} role may not do this (needs {names})")
+        return who
+
+    return check
+
+
+Runtime_ = Annotated[Runtime, Depends(runtime_of)]
+Now = Annotated[datetime, Depends(now_of)]

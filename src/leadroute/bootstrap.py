@@ -1,0 +1,38 @@
+"""Wire once at start-up: settings -> database -> runtime; nothing connects at import time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from leadroute.services.runtime import Runtime, ensure_routing
+from leadroute.settings import Settings
+from leadroute.storage.database import connect
+from leadroute.storage.migrations.runner import pending, upgrade
+from leadroute.storage.tables import RoutingState
+
+
+class NeedsMigration(RuntimeError):
+    """The database schema is older than this version of leadroute."""
+
+
+def start(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Runtime:
+    """Connect; migrate an embedded SQLite database (PostgreSQL: `leadroute migrate` first);
+    put the routing file in force when given explicitly or when none is stored yet."""
+    now = (clock or (lambda: datetime.now(UTC)))()
+    database = connect(settings.database_url)
+    if pending(database):
+        if not database.is_sqlite:
+            database.dispose()
+            raise NeedsMigration(
+                "the database schema is not up to date: run `leadroute migrate` first"
+            )
+        upgrade(database)
+    runtime = Runtime(database=database)
+    with database.reading() as session:
+        stored = session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
+    if settings.routing is not None or stored is None:
+        ensure_routing(runtime, settings.routing_file, now=now, actor="leadroute serve")
+    return runtime

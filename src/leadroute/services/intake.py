@@ -1,0 +1,228 @@
+"""Taking a lead in: normalise, route with the engine and record it, in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from random import Random
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadroute.domain.decisions import Decision
+from leadroute.domain.leads import Lead
+from leadroute.normalize import Normalized, normalize_lead
+from leadroute.routing.engine import Router
+from leadroute.services.errors import Conflict
+from leadroute.services.ids import new_lead_id
+from leadroute.services.principals import Principal
+from leadroute.services.runtime import Runtime
+from leadroute.services.views import decision_view
+from leadroute.storage.ledger import SqlLedger
+from leadroute.storage.owners import add_credits, enqueue, give, log
+from leadroute.storage.tables import DecisionRow, IdempotencyRow, LeadRow
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Answer:
+    """What to send back: the status code and JSON body (replayed for a repeated key)."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+def take_lead(
+    *,
+    runtime: Runtime,
+    payload: object,
+    caller: Principal,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> Answer:
+    """Create, route and record one lead. The same `idempotency_key` with the same payload
+    gives back the first answer; with another payload, Conflict. A payload that cannot be a
+    lead raises InvalidInput before anything is written."""
+    normalized = normalize_lead(payload)
+    fingerprint = _fingerprint(payload)
+    with runtime.database.writing() as session:
+        if idempotency_key is not None:
+            earlier = session.get(IdempotencyRow, (caller.key_id, idempotency_key))
+            if earlier is not None:
+                if earlier.request_hash != fingerprint:
+                    raise Conflict(
+                        "Idempotency-Key was already used with a different body",
+                        idempotency_key=idempotency_key,
+                    )
+                return Answer(status_code=earlier.status_code, body=earlier.response)
+        _refuse_duplicate(session, normalized)
+        routing = runtime.routing(session)
+        row = _new_lead_row(normalized, now=now, version=routing.version)
+        session.add(row)
+        session.flush()
+        log(
+            session,
+            "lead.received",
+            at=now,
+            actor=caller.actor,
+            lead_id=row.id,
+            data={"issues": list(normalized.issues)},
+        )
+        decision = route_and_record(
+            session, routing.router, row, now=now, actor=caller.actor, version=routing.version
+        )
+        body = {
+            "id": row.id,
+            "status": row.status,
+            "owner": row.owner,
+            "pool": row.pool,
+            "score": row.score,
+            "issues": list(normalized.issues),
+            "decision": decision_view(decision),
+        }
+        if idempotency_key is not None:
+            session.add(
+                IdempotencyRow(
+                    principal=caller.key_id,
+                    key=idempotency_key,
+                    request_hash=fingerprint,
+                    status_code=201,
+                    response=body,
+                    created_at=now,
+                )
+            )
+        return Answer(status_code=201, body=body)
+
+
+def route_and_record(
+    session: Session,
+    router: Router,
+    row: LeadRow,
+    *,
+    now: datetime,
+    actor: str,
+    version: int,
+    exclude: frozenset[str] = frozenset(),
+) -> Decision:
+    """Route a stored lead with the engine on the live state and apply the decision: owner and
+    counters, or a place in a pool; the decision with its trace and the events are stored."""
+    lead = router.score(lead_of(row))
+    score = lead.fields.get("score")
+    row.score = float(score) if isinstance(score, int | float) else None
+    ledger = SqlLedger.load(session, router.config.reps, now)
+    decision = router.route(
+        lead, now=now, ledger=ledger, rng=Random(f"{row.id}:{now}"), exclude=exclude
+    )
+    view = decision_view(decision)
+    session.add(
+        DecisionRow(
+            lead_id=row.id,
+            at=now,
+            routing_version=version,
+            rule=decision.rule,
+            rep=decision.rep,
+            pool=decision.pool,
+            reason=view["reason"],
+            trace=view["trace"],
+        )
+    )
+    row.rule, row.routing_version, row.status = decision.rule, version, "routed"
+    add_credits(session, decision.rule, decision.credits)
+    if decision.rep is not None:
+        rep = router.reps.get(decision.rep)
+        give(
+            session,
+            row,
+            rep_id=decision.rep,
+            rule=decision.rule,
+            now=now,
+            timezone=rep.timezone if rep else None,
+        )
+        log(
+            session,
+            "lead.assigned",
+            at=now,
+            actor=actor,
+            lead_id=row.id,
+            rep_id=decision.rep,
+            reason=view["reason"],
+            data={"rule": decision.rule, "version": version},
+        )
+    else:
+        assert decision.pool is not None, "a decision names a rep or a pool"
+        enqueue(session, row, pool=decision.pool, now=now)
+        log(
+            session,
+            "lead.pooled",
+            at=now,
+            actor=actor,
+            lead_id=row.id,
+            reason=view["reason"],
+            data={"rule": decision.rule, "pool": decision.pool, "version": version},
+        )
+    return decision
+
+
+def lead_of(row: LeadRow) -> Lead:
+    """The engine's view of a stored lead."""
+    fields = dict(row.fields)
+    fields["id"] = row.id
+    fields["received_at"] = row.received_at
+    return Lead(id=row.id, received_at=row.received_at, fields=fields)
+
+
+def _new_lead_row(normalized: Normalized, *, now: datetime, version: int) -> LeadRow:
+    fields = normalized.fields
+    source = fields.get("source")
+    external = fields.get("external_id")
+    return LeadRow(
+        id=new_lead_id(now),
+        received_at=now,
+        source=str(source) if source is not None else None,
+        external_id=str(external) if external is not None else None,
+        fields=_jsonable(fields),
+        raw=_jsonable(normalized.raw),
+        issues=list(normalized.issues),
+        custom=list(normalized.custom),
+        status="new",
+        routing_version=version,
+        updated_at=now,
+    )
+
+
+def _refuse_duplicate(session: Session, normalized: Normalized) -> None:
+    external = normalized.fields.get("external_id")
+    if external is None:
+        return
+    source = normalized.fields.get("source")
+    query = select(LeadRow.id).where(LeadRow.external_id == str(external))
+    query = query.where(
+        LeadRow.source.is_(None) if source is None else LeadRow.source == str(source)
+    )
+    existing = session.scalar(query)
+    if existing is not None:
+        raise Conflict(
+            f"a lead with external_id {external!r} from source {source!r} exists already",
+            lead=existing,
+        )
+
+
+def _fingerprint(payload: object) -> str:
+    text = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _jsonable(fields: dict[str, object]) -> dict[str, Any]:
+    """Values the JSON column can hold (datetimes as ISO text)."""
+    result: dict[str, Any] = json.loads(json.dumps(fields, default=_plain))
+    return result
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    return str(value)

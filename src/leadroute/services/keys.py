@@ -1,0 +1,99 @@
+"""API keys: made with a role (and a rep for rep keys), stored as a SHA-256 of the secret,
+shown once, revocable, optionally expiring."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from leadroute.services.errors import NotFound, Unauthorized
+from leadroute.services.principals import Principal, Role
+from leadroute.storage.owners import log
+from leadroute.storage.tables import ApiKeyRow
+
+_PREFIX = "lr"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewKey:
+    key_id: str
+    secret: str  # the whole key, shown once: lr_<id>_<secret>
+    role: Role
+    rep_id: str | None
+
+
+def create_key(
+    session: Session,
+    *,
+    role: Role,
+    now: datetime,
+    actor: str,
+    rep_id: str | None = None,
+    label: str = "",
+    expires_at: datetime | None = None,
+) -> NewKey:
+    if role is Role.REP and not rep_id:
+        raise ValueError("a rep key needs the rep it belongs to (--rep ID)")
+    if role is not Role.REP and rep_id:
+        raise ValueError("only rep keys belong to a rep")
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(24)
+    session.add(
+        ApiKeyRow(
+            id=key_id,
+            secret_hash=_hash(secret),
+            role=role.value,
+            rep_id=rep_id,
+            label=label,
+            created_at=now,
+            expires_at=expires_at,
+        )
+    )
+    log(
+        session,
+        "key.created",
+        at=now,
+        actor=actor,
+        rep_id=rep_id,
+        data={"key": key_id, "role": role.value, "label": label},
+    )
+    return NewKey(key_id=key_id, secret=f"{_PREFIX}_{key_id}_{secret}", role=role, rep_id=rep_id)
+
+
+def verify_key(session: Session, token: str, *, now: datetime) -> Principal:
+    """The caller a presented key stands for; Unauthorized when it is not a live key."""
+    prefix, _, rest = token.partition("_")
+    key_id, _, secret = rest.partition("_")
+    if prefix != _PREFIX or not key_id or not secret:
+        raise Unauthorized("malformed API key (expected lr_<id>_<secret>)")
+    row = session.get(ApiKeyRow, key_id)
+    if row is None or not hmac.compare_digest(row.secret_hash, _hash(secret)):
+        raise Unauthorized("unknown API key")
+    if row.revoked_at is not None:
+        raise Unauthorized("this API key was revoked")
+    if row.expires_at is not None and row.expires_at <= now:
+        raise Unauthorized("this API key has expired")
+    return Principal(key_id=row.id, role=Role(row.role), rep_id=row.rep_id)
+
+
+def revoke_key(session: Session, key_id: str, *, now: datetime, actor: str) -> None:
+    row = session.get(ApiKeyRow, key_id)
+    if row is None:
+        raise NotFound(f"no API key {key_id}")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        log(session, "key.revoked", at=now, actor=actor, data={"key": key_id})
+
+
+def count_keys(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ApiKeyRow)) or 0
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()

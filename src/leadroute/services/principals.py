@@ -1,0 +1,30 @@
+"""Who is calling: an API key's role and, for a rep key, the rep."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    INTAKE = "intake"
+    REP = "rep"
+    AUDITOR = "auditor"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Principal:
+    key_id: str
+    role: Role
+    rep_id: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the event log names this caller."""
+        suffix = f" ({self.rep_id})" if self.rep_id else ""
+        return f"{self.role.value} key {self.key_id}{suffix}"
+
+
+SYSTEM = Principal(key_id="system", role=Role.ADMIN)

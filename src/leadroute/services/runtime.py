@@ -1,0 +1,104 @@
+"""What the use cases share at run time: the database and the compiled routing in force."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from leadroute.routing.engine import Router
+from leadroute.routing_file import parse_routing_text
+from leadroute.services.errors import NotFound
+from leadroute.storage.database import Database
+from leadroute.storage.owners import log
+from leadroute.storage.tables import RoutingState, RoutingVersion
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Routing:
+    """One stored version of the routing file, compiled."""
+
+    version: int
+    router: Router
+    text: str
+    format: str
+
+
+@dataclass(kw_only=True)
+class Runtime:
+    database: Database
+    _compiled: dict[int, Routing] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def routing(self, session: Session, version: int | None = None) -> Routing:
+        """The routing version in force (or `version`), compiled once per process."""
+        if version is None:
+            version = session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
+            if version is None:
+                raise NotFound(
+                    "no routing file is stored yet: PUT /api/v1/routing or serve --routing"
+                )
+        compiled = self._compiled.get(version)
+        if compiled is None:
+            row = session.get(RoutingVersion, version)
+            if row is None:
+                raise NotFound(f"routing version {version} does not exist")
+            config = parse_routing_text(
+                row.text, source=f"routing version {version}", is_json=row.format == "json"
+            )
+            compiled = Routing(
+                version=version, router=Router(config), text=row.text, format=row.format
+            )
+            with self._lock:
+                self._compiled[version] = compiled
+        return compiled
+
+
+def store_routing(
+    session: Session, *, text: str, is_json: bool, now: datetime, actor: str, comment: str = ""
+) -> int:
+    """Check the routing text (RoutingFileError names every problem), store it as a new version
+    and put it in force. The caller holds the routing lock (Database.writing)."""
+    parse_routing_text(text, source="routing", is_json=is_json)
+    row = RoutingVersion(
+        text=text,
+        format="json" if is_json else "yaml",
+        created_at=now,
+        created_by=actor,
+        comment=comment,
+    )
+    session.add(row)
+    session.flush()
+    session.execute(update(RoutingState).where(RoutingState.id == 1).values(version=row.id))
+    log(
+        session,
+        "routing.updated",
+        at=now,
+        actor=actor,
+        reason=comment or None,
+        data={"version": row.id},
+    )
+    return row.id
+
+
+def ensure_routing(runtime: Runtime, path: Path, *, now: datetime, actor: str) -> int:
+    """Put the routing file at `path` in force unless the version in force has the same text."""
+    text = path.read_text(encoding="utf-8")
+    with runtime.database.writing() as session:
+        current = session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
+        if current is not None:
+            row = session.get(RoutingVersion, current)
+            if row is not None and row.text == text:
+                return current
+        return store_routing(
+            session,
+            text=text,
+            is_json=path.suffix == ".json",
+            now=now,
+            actor=actor,
+            comment=f"loaded from {path.name}",
+        )

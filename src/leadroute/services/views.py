@@ -1,0 +1,78 @@
+"""JSON shapes of leads and decisions, shared by the API, the CLI and the dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadroute.domain.decisions import Decision
+from leadroute.storage.tables import DecisionRow, EventRow, LeadRow
+
+
+def decision_view(decision: Decision) -> dict[str, Any]:
+    rendered = decision.as_dict()
+    return {"rule": decision.rule, "reason": rendered["reason"], "trace": rendered["trace"]}
+
+
+def lead_summary(row: LeadRow) -> dict[str, Any]:
+    """A lead as lists show it."""
+    return {
+        "id": row.id,
+        "received_at": row.received_at.isoformat(),
+        "status": row.status,
+        "owner": row.owner,
+        "pool": row.pool,
+        "source": row.source,
+        "score": row.score,
+        "rule": row.rule,
+        "name": row.fields.get("name"),
+        "company": row.fields.get("company"),
+        "email": row.fields.get("email"),
+        "country": row.fields.get("country"),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def lead_detail(session: Session, row: LeadRow) -> dict[str, Any]:
+    """Everything about one lead: fields, raw payload, issues, owner, latest decision, timeline."""
+    latest = session.scalars(
+        select(DecisionRow).where(DecisionRow.lead_id == row.id).order_by(DecisionRow.id.desc())
+    ).first()
+    events = session.scalars(
+        select(EventRow).where(EventRow.lead_id == row.id).order_by(EventRow.id)
+    ).all()
+    return {
+        **lead_summary(row),
+        "external_id": row.external_id,
+        "fields": row.fields,
+        "raw": row.raw,
+        "issues": row.issues,
+        "custom": row.custom,
+        "routing_version": row.routing_version,
+        "touched_at": row.touched_at.isoformat() if row.touched_at else None,
+        "closed_at": row.closed_at.isoformat() if row.closed_at else None,
+        "amount": row.amount,
+        "decision": None
+        if latest is None
+        else {
+            "rule": latest.rule,
+            "reason": latest.reason,
+            "trace": latest.trace,
+            "at": latest.at.isoformat(),
+            "routing_version": latest.routing_version,
+        },
+        "timeline": [event_view(event) for event in events],
+    }
+
+
+def event_view(event: EventRow) -> dict[str, Any]:
+    return {
+        "type": event.type,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "rep": event.rep_id,
+        "reason": event.reason,
+        "data": event.data,
+    }

@@ -1,0 +1,27 @@
+"""Settings from the environment (LEADROUTE_*) and command-line options; read once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_ROUTING = Path(__file__).parent / "defaults" / "routing.yaml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEADROUTE_", extra="ignore")
+
+    database_url: str = "sqlite:///./leadroute.db"
+    routing: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Origins a browser form may post leads from (CORS); empty allows none, "*" allows all.
+    cors_origins: list[str] = []
+    # Hosts a form's `redirect` may send the browser to after a post (open-redirect guard).
+    redirect_hosts: list[str] = []
+    public_url: str = ""
+
+    @property
+    def routing_file(self) -> Path:
+        return self.routing or DEFAULT_ROUTING

@@ -1,0 +1,93 @@
+"""Connecting to the database: SQLite (WAL, `BEGIN IMMEDIATE` for writes) or PostgreSQL.
+
+`Database.writing()` is the one way to change shared routing state: on SQLite the transaction
+starts with `BEGIN IMMEDIATE` (one writer at a time, readers go on under WAL); on PostgreSQL it
+locks the `routing_state` row (`SELECT ... FOR UPDATE`), so routing decisions, claims and
+assignments happen one after another and each sees the turns and counts the last one left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from leadroute.storage.tables import RoutingState
+
+_WRITE = "leadroute_write"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A transaction that holds the routing lock until it commits (or rolls back)."""
+        with self.engine.connect() as plain:
+            connection = plain.execution_options(**{_WRITE: True})
+            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+                if not self.is_sqlite:
+                    session.execute(
+                        select(RoutingState.id).where(RoutingState.id == 1).with_for_update()
+                    )
+                yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only transaction (a consistent snapshot on PostgreSQL and under WAL)."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def connect(url: str, *, echo: bool = False) -> Database:
+    """Open (lazily) the database at a SQLAlchemy URL; nothing connects until first use."""
+    parsed = make_url(url)
+    options: dict[str, Any] = {"echo": echo, "future": True}
+    if parsed.get_backend_name() == "sqlite":
+        options["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        options["pool_pre_ping"] = True
+        options["pool_size"] = 10
+        options["max_overflow"] = 20
+    engine = create_engine(parsed, **options)
+    if parsed.get_backend_name() == "sqlite":
+        _sqlite_setup(engine)
+    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """WAL, foreign keys, a busy timeout, and transactions this module begins itself.
+
+    pysqlite's own transaction handling would start write transactions late (at the first
+    write), which lets two routing calls read the same turn; `BEGIN IMMEDIATE` takes the write
+    lock before the first read.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -1,0 +1,266 @@
+"""The database schema (SQLAlchemy 2 declarative models). Alembic migrations create it.
+
+Rows never leave `storage/`: repositories turn them into domain values. Times are stored as
+timezone-aware UTC timestamps. Shared routing state that must stay exact under concurrent
+requests (the rotation sequence, cap counters, open loads, rotation credits) lives in small
+tables updated in the same transaction as the lead, under the routing lock (`routing_state` row).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+Json = dict[str, Any]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no offset) too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the database")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads this class attribute)
+        datetime: UtcDateTime(),
+        Json: JSON,
+        list[str]: JSON,
+        list[Json]: JSON,
+    }
+
+
+class RoutingState(Base):
+    """One row (id 1): the rotation sequence and the routing version in force.
+
+    Locking this row (`SELECT ... FOR UPDATE` on PostgreSQL; SQLite serialises writers with
+    `BEGIN IMMEDIATE`) makes every routing transaction see the previous one's turns and counts.
+    """
+
+    __tablename__ = "routing_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger, default=0)
+    version: Mapped[int | None] = mapped_column(Integer)
+
+
+class RoutingVersion(Base):
+    __tablename__ = "routing_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(String(500), default="")
+
+
+class LeadRow(Base):
+    __tablename__ = "leads"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]
+    source: Mapped[str | None] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    fields: Mapped[Json]
+    raw: Mapped[Json]
+    issues: Mapped[list[str]]
+    custom: Mapped[list[str]]
+    status: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str | None] = mapped_column(String(100))
+    pool: Mapped[str | None] = mapped_column(String(100))
+    pool_entered: Mapped[int | None] = mapped_column(BigInteger)
+    rule: Mapped[str | None] = mapped_column(String(200))
+    score: Mapped[float | None] = mapped_column(Float)
+    routing_version: Mapped[int | None] = mapped_column(Integer)
+    touched_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    amount: Mapped[float | None] = mapped_column(Float)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index(
+            "uq_leads_source_external_id",
+            "source",
+            "external_id",
+            unique=True,
+            sqlite_where=text("external_id IS NOT NULL"),
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
+        Index("ix_leads_received_at", "received_at"),
+        Index("ix_leads_owner_status", "owner", "status"),
+        Index("ix_leads_pool", "pool", "pool_entered"),
+        Index("ix_leads_status", "status"),
+    )
+
+
+class DecisionRow(Base):
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id"), index=True)
+    at: Mapped[datetime]
+    routing_version: Mapped[int | None] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(200))
+    rep: Mapped[str | None] = mapped_column(String(100))
+    pool: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    trace: Mapped[list[Json]]
+
+
+class AssignmentRow(Base):
+    """Who owned a lead when. At most one open row (ended_at NULL) per lead: a unique index."""
+
+    __tablename__ = "assignments"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id"))
+    rep_id: Mapped[str] = mapped_column(String(100))
+    rule: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index(
+            "uq_assignments_one_owner",
+            "lead_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_assignments_rep_time", "rep_id", "assigned_at"),
+        Index("ix_assignments_rule_rep_time", "rule", "rep_id", "assigned_at"),
+    )
+
+
+class RepLoad(Base):
+    """Per rep: open leads now, and the sequence number of their latest assignment."""
+
+    __tablename__ = "rep_loads"
+    rep_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    open: Mapped[int] = mapped_column(Integer, default=0)
+    last_sequence: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CapCounter(Base):
+    """Assignments to a rep in the current calendar window (hour/day/week/month, rep's zone)."""
+
+    __tablename__ = "cap_counters"
+    rep_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window: Mapped[str] = mapped_column(String(8), primary_key=True)
+    starts: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Rotation(Base):
+    """Per rule and rep: the sequence of the rule's latest lead to them, and weighted credit."""
+
+    __tablename__ = "rotations"
+    rule: Mapped[str] = mapped_column(String(200), primary_key=True)
+    rep_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_sequence: Mapped[int | None] = mapped_column(BigInteger)
+    credit: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RepStatusRow(Base):
+    """A rep's availability when it was changed after the routing file was loaded."""
+
+    __tablename__ = "rep_status"
+    rep_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    availability: Mapped[str] = mapped_column(String(20))
+    until: Mapped[datetime | None]
+    changed_at: Mapped[datetime]
+    changed_by: Mapped[str] = mapped_column(String(200))
+
+
+class AccountKey(Base):
+    """Account keys (domain, company name) of owned leads, for `owner_of: account`."""
+
+    __tablename__ = "account_keys"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id"))
+
+
+class EventRow(Base):
+    """The append-only log: what happened to a lead or rep, when, by whom, why."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    lead_id: Mapped[str | None] = mapped_column(String(64))
+    rep_id: Mapped[str | None] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[Json]
+
+    __table_args__ = (Index("ix_events_lead", "lead_id", "id"),)
+
+
+class ApiKeyRow(Base):
+    """An API key: only a SHA-256 of its secret is stored; the key is shown once."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    rep_id: Mapped[str | None] = mapped_column(String(100))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class IdempotencyRow(Base):
+    """The first answer to a request sent with an Idempotency-Key, per API key."""
+
+    __tablename__ = "idempotency_keys"
+    principal: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[Json]
+    created_at: Mapped[datetime]
+
+
+__all__ = [
+    "AccountKey",
+    "ApiKeyRow",
+    "AssignmentRow",
+    "Base",
+    "CapCounter",
+    "DecisionRow",
+    "EventRow",
+    "IdempotencyRow",
+    "LeadRow",
+    "RepLoad",
+    "RepStatusRow",
+    "Rotation",
+    "RoutingState",
+    "RoutingVersion",
+]
