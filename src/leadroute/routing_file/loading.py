@@ -70,6 +70,12 @@ def parse_routing_text(
     return config
 
 
+def read_routing_data(text: str, *, is_json: bool, source: str = "<routing>") -> object:
+    """The routing text as plain data, YAML read in the routing file's dialect (only
+    true/false are booleans, so `NO` stays Norway); RoutingFileError when it does not parse."""
+    return _read(text, source, is_json)
+
+
 def _read(text: str, source: str, is_json: bool) -> object:
     try:
         if is_json:

@@ -34,7 +34,7 @@ class CapsSchema(Strict):
 
 
 class RepSchema(Strict):
-    id: Annotated[str, Field(min_length=1)]
+    id: Annotated[str, Field(min_length=1, max_length=100)]
     name: str = ""
     email: str = ""
     teams: Names = []

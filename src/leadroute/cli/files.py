@@ -1,4 +1,4 @@
-"""The `leadroute` command: check, replay and route (preview) on a routing file."""
+"""Commands on files, no database: check, replay and route (preview) on a routing file."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from leadroute.cli.app import app, fail
 from leadroute.domain.errors import InvalidInput
 from leadroute.normalize import lead_from_payload
 from leadroute.routing.config import RoutingConfig
@@ -20,29 +21,14 @@ from leadroute.simulate.replay import Replay, render
 from leadroute.simulate.scenario import read_scenario
 from leadroute.storage.memory import MemoryStore
 
-app = typer.Typer(
-    help="leadroute: qualify, score and route leads to the right rep or pool.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
 RoutingArg = Annotated[Path, typer.Argument(help="Routing file (YAML or JSON).")]
-
-
-def _fail(error: InvalidInput) -> typer.Exit:
-    for line in str(error).splitlines():
-        typer.echo(f"error: {line}", err=True)
-    count = len(error.problems)
-    typer.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
-    return typer.Exit(code=1)
 
 
 def _load(path: Path) -> RoutingConfig:
     try:
         return load_routing_file(path)
     except InvalidInput as error:
-        raise _fail(error) from None
+        raise fail(error) from None
 
 
 @app.command()
@@ -69,7 +55,7 @@ def replay(
     try:
         events = read_scenario(text.splitlines(), source=str(scenario))
     except InvalidInput as error:
-        raise _fail(error) from None
+        raise fail(error) from None
     out = sys.stdout
     for line in Replay(config, seed=seed).run(events):
         out.write(render(line) + "\n")
@@ -103,7 +89,3 @@ def route(
     decision = router.route(scored, now=now, ledger=MemoryStore(), rng=Random(seed))
     typer.echo(json.dumps(decision.as_dict(), ensure_ascii=False, indent=2))
     typer.echo(decision.reason, err=True)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    app()

@@ -1,0 +1,5 @@
+"""`python -m leadroute` is the `leadroute` command."""
+
+from leadroute.cli import app
+
+app()

@@ -1,0 +1,219 @@
+"""Commands that run the service or change its database: serve, migrate, import, demo."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import uvicorn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from leadroute.api.app import create_app
+from leadroute.bootstrap import NeedsMigration, start
+from leadroute.cli.app import app, fail
+from leadroute.domain.errors import InvalidInput
+from leadroute.services.demo import run_demo
+from leadroute.services.imports import import_csv
+from leadroute.services.keys import count_keys, create_key
+from leadroute.services.principals import Principal, Role
+from leadroute.services.runtime import Runtime
+from leadroute.settings import Settings
+from leadroute.storage.database import connect
+from leadroute.storage.migrations.runner import upgrade
+
+CLI = Principal(key_id="cli", role=Role.ADMIN)
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="SQLAlchemy URL (default: LEADROUTE_DATABASE_URL or sqlite:///./leadroute.db).",
+    ),
+]
+RoutingOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--routing",
+        help="Routing file to put in force (default: LEADROUTE_ROUTING, else the stored "
+        "version, else the packaged example).",
+    ),
+]
+
+
+def settings_of(database: str | None = None, routing: Path | None = None, **more: Any) -> Settings:
+    overrides: dict[str, Any] = {key: value for key, value in more.items() if value is not None}
+    if database is not None:
+        overrides["database_url"] = database
+    if routing is not None:
+        overrides["routing"] = routing
+    return Settings(**overrides)
+
+
+def open_runtime(database: str | None, routing: Path | None = None) -> Runtime:
+    """Start the runtime, or exit 1 with a message that says what to do."""
+    settings = settings_of(database, routing)
+    try:
+        return start(settings)
+    except NeedsMigration as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=1) from None
+    except InvalidInput as error:
+        raise fail(error) from None
+
+
+@app.command()
+def serve(
+    routing: RoutingOption = None,
+    database: DatabaseOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (8000).")] = None,
+) -> None:
+    """Run the HTTP API (OpenAPI at /docs). On first start it prints an admin key."""
+    settings = settings_of(database, routing, host=host, port=port)
+    runtime = open_runtime(database, routing)
+    with runtime.database.writing() as session:
+        first = count_keys(session) == 0
+        made = (
+            create_key(
+                session,
+                role=Role.ADMIN,
+                label="first start",
+                now=datetime.now(UTC),
+                actor="leadroute serve",
+            )
+            if first
+            else None
+        )
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"leadroute: {settings.database_url}, routing {settings.routing_file}")
+    if made is not None:
+        typer.echo("first start: an admin key was created (shown once, keep it):")
+        typer.echo(f"  {made.secret}")
+        key = made.secret
+    else:
+        key = "<your key>"
+        typer.echo("(lost the admin key? `leadroute keys create --role admin` makes another)")
+    typer.echo(f"API docs: {base}/docs. Post a lead:")
+    typer.echo(
+        f"  curl -s -X POST {base}/api/v1/leads -H 'Authorization: Bearer {key}' "
+        "-H 'Content-Type: application/json' "
+        '-d \'{"name": "Ana Souza", "email": "ana@acme.com", "country": "US", '
+        '"region": "CA"}\''
+    )
+    uvicorn.run(
+        create_app(runtime, settings), host=settings.host, port=settings.port, log_level="info"
+    )
+
+
+@app.command()
+def migrate(database: DatabaseOption = None) -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    settings = settings_of(database)
+    db = connect(settings.database_url)
+    try:
+        applied = upgrade(db)
+    finally:
+        db.dispose()
+    if applied:
+        typer.echo(f"applied: {', '.join(applied)}")
+    else:
+        typer.echo("schema is up to date")
+
+
+@app.command(name="import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="CSV file with a header row.")],
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="COLUMN=FIELD, e.g. --map mql_id=external_id (repeatable)."),
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Source for rows that have none.")] = None,
+    delimiter: Annotated[str | None, typer.Option(help="Field delimiter (sniffed).")] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where refused rows go (default FILE.rejects.csv).")
+    ] = None,
+    routing: RoutingOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Import leads from CSV: each row is routed like a posted lead; re-runs add nothing twice."""
+    pairs: dict[str, str] = {}
+    for item in mapping or []:
+        column, sep, field = item.partition("=")
+        if not sep or not column or not field:
+            typer.echo(f"error: --map {item!r}: expected COLUMN=FIELD", err=True)
+            raise typer.Exit(code=1)
+        pairs[column] = field
+    runtime = open_runtime(database, routing)
+    total = _count_rows(path)
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns, transient=False) as bar:
+            task = bar.add_task(f"importing {path.name}", total=total)
+            summary = import_csv(
+                runtime=runtime,
+                path=path,
+                caller=CLI,
+                now=lambda: datetime.now(UTC),
+                mapping=pairs or None,
+                source=source,
+                delimiter=delimiter,
+                rejects=rejects,
+                progress=lambda done: bar.update(task, completed=done),
+            )
+    except InvalidInput as error:
+        raise fail(error) from None
+    finally:
+        runtime.database.dispose()
+    typer.echo(
+        f"{summary.rows} rows: {summary.imported} imported, {summary.skipped} already there, "
+        f"{summary.rejected} rejected"
+    )
+    for name, count in sorted(summary.owners.items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  rep {name}: {count}")
+    for name, count in sorted(summary.pools.items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  pool {name}: {count}")
+    if summary.rejects_file is not None:
+        typer.echo(f"rejected rows and why: {summary.rejects_file}")
+
+
+@app.command()
+def demo(
+    count: Annotated[int, typer.Option(help="How many sample leads to post.")] = 40,
+    seed: Annotated[int, typer.Option(help="Seed of the sample stream.")] = 7,
+    routing: RoutingOption = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Post a realistic stream of sample leads and show where each one went and why."""
+    runtime = open_runtime(database, routing)
+
+    def show(body: dict[str, Any]) -> None:
+        target = f"rep {body['owner']}" if body.get("owner") else f"pool {body.get('pool')}"
+        typer.echo(f"{body['id']}  ->  {target:<24} {body['decision']['reason']}")
+
+    try:
+        totals = run_demo(
+            runtime=runtime,
+            caller=CLI,
+            now=lambda: datetime.now(UTC),
+            count=count,
+            seed=seed,
+            on_lead=show,
+        )
+    finally:
+        runtime.database.dispose()
+    typer.echo("where they went: " + ", ".join(f"{k} {v}" for k, v in sorted(totals.items())))
+
+
+def _count_rows(path: Path) -> int | None:
+    try:
+        with path.open("rb") as handle:
+            return max(0, sum(1 for _ in handle) - 1)
+    except OSError:
+        return None
