@@ -68,7 +68,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
 
 def test_serve_prints_an_admin_key_and_a_curl_that_works(served: tuple[str, list[str]]) -> None:
     base, lines = served
-    key_line = lines[lines.index("first start: an admin key was created (shown once, keep it):") + 1]
+    key_line = lines[
+        lines.index("first start: an admin key was created (shown once, keep it):") + 1
+    ]
     key = key_line.strip()
     assert key.startswith("lr_")
     curl = next(line for line in lines if "curl" in line)
@@ -85,7 +87,10 @@ def test_serve_prints_an_admin_key_and_a_curl_that_works(served: tuple[str, list
     assert body["decision"]["reason"]
     lead = httpx.get(f"{base}/api/v1/leads/{body['id']}", headers=headers).json()
     assert lead["owner"] == body["owner"]
-    assert [e["type"] for e in lead["timeline"]][0] == "lead.received"
+    assert [e["type"] for e in lead["timeline"]][:2] == [
+        "lead.received",
+        "lead.assigned" if body["owner"] else "lead.pooled",
+    ]
     assert httpx.get(f"{base}/api/v1/leads", headers=headers).json()["total"] == 1
     assert httpx.get(f"{base}/openapi.json").status_code == 200
 

@@ -33,6 +33,7 @@ from leadroute.storage.tables import (
 class Counter:
     starts: datetime
     count: int
+    last_at: datetime
 
 
 @dataclass(kw_only=True, slots=True)
@@ -61,7 +62,9 @@ class SqlLedger:
             if load.last_sequence is not None:
                 last[load.rep_id] = load.last_sequence
         counters = {
-            (row.rep_id, row.window): Counter(starts=row.starts, count=row.count)
+            (row.rep_id, row.window): Counter(
+                starts=row.starts, count=row.count, last_at=row.last_at
+            )
             for row in session.scalars(select(CapCounter))
         }
         rotations = {
@@ -89,7 +92,7 @@ class SqlLedger:
                 if window_start(window, self.now, rep.timezone) != since:
                     continue
                 counter = self.counters.get((rep_id, window))
-                if counter is None or counter.starts < since:
+                if counter is None or counter.last_at < since:
                     return 0  # nothing assigned since this window began
                 if counter.starts == since:
                     return counter.count

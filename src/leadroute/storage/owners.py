@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -69,11 +69,27 @@ def give(
         starts = window_start(window, now, zone)
         current = session.get(CapCounter, (rep_id, window))
         if current is None:
-            session.add(CapCounter(rep_id=rep_id, window=window, starts=starts, count=1))
-        elif current.starts == starts:
+            session.add(
+                CapCounter(rep_id=rep_id, window=window, starts=starts, count=1, last_at=now)
+            )
+            continue
+        if current.starts == starts:
             current.count += 1
-        else:
-            current.starts, current.count = starts, 1
+        elif current.starts < starts:
+            # A new window, or the rep's zone changed: count what the window already holds
+            # (this assignment included, as the query flushes it first).
+            current.starts = starts
+            current.count = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(AssignmentRow)
+                    .where(AssignmentRow.rep_id == rep_id, AssignmentRow.assigned_at >= starts)
+                )
+                or 1
+            )
+        # else: `now` was read before a request stamped in the next window took the lock; the
+        # counter already counts that window, which this assignment is not in.
+        current.last_at = max(current.last_at, now)
     _upsert(
         session,
         Rotation,

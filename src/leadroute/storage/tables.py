@@ -175,6 +175,9 @@ class CapCounter(Base):
     window: Mapped[str] = mapped_column(String(8), primary_key=True)
     starts: Mapped[datetime]
     count: Mapped[int] = mapped_column(Integer, default=0)
+    # The rep's latest assignment: when it is before a window's start, nothing was assigned
+    # since, whatever zone the counter's window was reckoned in.
+    last_at: Mapped[datetime]
 
 
 class Rotation(Base):

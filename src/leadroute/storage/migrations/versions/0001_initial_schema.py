@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("window", sa.String(length=8), nullable=False),
         sa.Column("starts", leadroute.storage.tables.UtcDateTime(timezone=True), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("last_at", leadroute.storage.tables.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("rep_id", "window"),
     )
     op.create_table(
