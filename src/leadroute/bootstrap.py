@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
-from leadroute.services.runtime import Runtime, ensure_routing
+from leadroute.services.runtime import Runtime, ensure_routing, version_in_force
 from leadroute.settings import Settings
 from leadroute.storage.database import connect
 from leadroute.storage.migrations.runner import pending, upgrade
-from leadroute.storage.tables import RoutingState
 
 
 class NeedsMigration(RuntimeError):
@@ -32,7 +29,7 @@ def start(settings: Settings, *, clock: Callable[[], datetime] | None = None) ->
         upgrade(database)
     runtime = Runtime(database=database)
     with database.reading() as session:
-        stored = session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
+        stored = version_in_force(session)
     if settings.routing is not None or stored is None:
         ensure_routing(runtime, settings.routing_file, now=now, actor="leadroute serve")
     return runtime

@@ -108,13 +108,11 @@ def route_and_record(
 ) -> Decision:
     """Route a stored lead with the engine on the live state and apply the decision: owner and
     counters, or a place in a pool; the decision with its trace and the events are stored."""
-    lead = router.score(lead_of(row))
+    lead, decision = decide(
+        session, router, lead_of(row), now=now, rng=Random(f"{row.id}:{now}"), exclude=exclude
+    )
     score = lead.fields.get("score")
     row.score = float(score) if isinstance(score, int | float) else None
-    ledger = SqlLedger.load(session, router.config.reps, now)
-    decision = router.route(
-        lead, now=now, ledger=ledger, rng=Random(f"{row.id}:{now}"), exclude=exclude
-    )
     view = decision_view(decision)
     session.add(
         DecisionRow(
@@ -163,6 +161,21 @@ def route_and_record(
             data={"rule": decision.rule, "pool": decision.pool, "version": version},
         )
     return decision
+
+
+def decide(
+    session: Session,
+    router: Router,
+    lead: Lead,
+    *,
+    now: datetime,
+    rng: Random,
+    exclude: frozenset[str] = frozenset(),
+) -> tuple[Lead, Decision]:
+    """Score the lead and route it with the engine on the live state read in `session`."""
+    scored = router.score(lead)
+    ledger = SqlLedger.load(session, router.config.reps, now)
+    return scored, router.route(scored, now=now, ledger=ledger, rng=rng, exclude=exclude)
 
 
 def lead_of(row: LeadRow) -> Lead:

@@ -20,11 +20,11 @@ from leadroute.domain.leads import Lead
 from leadroute.normalize import normalize_lead
 from leadroute.routing_file import read_routing_data
 from leadroute.services.errors import NotFound
+from leadroute.services.intake import decide
 from leadroute.services.principals import Principal
-from leadroute.services.runtime import Routing, Runtime, store_routing
+from leadroute.services.runtime import Routing, Runtime, store_routing, version_in_force
 from leadroute.services.views import decision_view
-from leadroute.storage.ledger import SqlLedger
-from leadroute.storage.tables import RoutingState, RoutingVersion
+from leadroute.storage.tables import RoutingVersion
 
 MAX_PAGE = 500
 PREVIEW_ID = "preview"
@@ -46,7 +46,7 @@ def routing_versions(*, runtime: Runtime, limit: int = 50, offset: int = 0) -> d
     """Stored versions, newest first, without their text."""
     limit, offset = max(1, min(limit, MAX_PAGE)), max(0, offset)
     with runtime.database.reading() as session:
-        current = session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
+        current = version_in_force(session)
         total = session.scalar(select(func.count()).select_from(RoutingVersion)) or 0
         rows = session.scalars(
             select(RoutingVersion).order_by(RoutingVersion.id.desc()).limit(limit).offset(offset)
@@ -67,7 +67,7 @@ def replace_routing(
     problem, and nothing is stored). Sending the text already in force stores nothing and
     answers with the version in force."""
     with runtime.database.writing() as session:
-        current = session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
+        current = version_in_force(session)
         row = session.get(RoutingVersion, current) if current is not None else None
         if row is not None and row.text == text and (row.format == "json") == is_json:
             return version_summary(row)
@@ -93,9 +93,13 @@ def preview_lead(
         routing = runtime.routing(session, version)
         router = routing.router
         fields: dict[str, object] = {**normalized.fields, "id": PREVIEW_ID, "received_at": now}
-        lead = router.score(Lead(id=PREVIEW_ID, received_at=now, fields=fields))
-        ledger = SqlLedger.load(session, router.config.reps, now)
-        decision = router.route(lead, now=now, ledger=ledger, rng=Random(PREVIEW_ID))
+        lead, decision = decide(
+            session,
+            router,
+            Lead(id=PREVIEW_ID, received_at=now, fields=fields),
+            now=now,
+            rng=Random(PREVIEW_ID),
+        )
         view = decision_view(decision)
     score = lead.fields.get("score")
     return {
@@ -141,7 +145,7 @@ def version_detail(row: RoutingVersion) -> dict[str, Any]:
 
 
 def _in_force(session: Session) -> int:
-    version = session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
+    version = version_in_force(session)
     if version is None:
         raise NotFound("no routing file is stored yet: PUT /api/v1/routing")
     return version

@@ -28,6 +28,11 @@ class Routing:
     format: str
 
 
+def version_in_force(session: Session) -> int | None:
+    """The number of the routing version in force (None before any is stored)."""
+    return session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
+
+
 @dataclass(kw_only=True)
 class Runtime:
     database: Database
@@ -37,7 +42,7 @@ class Runtime:
     def routing(self, session: Session, version: int | None = None) -> Routing:
         """The routing version in force (or `version`), compiled once per process."""
         if version is None:
-            version = session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
+            version = version_in_force(session)
             if version is None:
                 raise NotFound(
                     "no routing file is stored yet: PUT /api/v1/routing or serve --routing"
@@ -89,7 +94,7 @@ def ensure_routing(runtime: Runtime, path: Path, *, now: datetime, actor: str) -
     """Put the routing file at `path` in force unless the version in force has the same text."""
     text = path.read_text(encoding="utf-8")
     with runtime.database.writing() as session:
-        current = session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
+        current = version_in_force(session)
         if current is not None:
             row = session.get(RoutingVersion, current)
             if row is not None and row.text == text:
