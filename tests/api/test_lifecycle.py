@@ -147,7 +147,7 @@ def test_a_released_lead_goes_to_another_rep_never_back(service: Service) -> Non
     assert entry["data"] == {"from": "touched", "owner": "sam"}
     inbound = released["decision"]["trace"][-1]
     assert inbound["rule"] == "inbound rotation"
-    assert {"rep": "sam", "skipped": "excluded"} in inbound["candidates"]
+    assert {"rep": "sam", "skipped": "had this lead before"} in inbound["candidates"]
     assert loads(service) == {"sam": 0, "kim": 1}
     assert open_assignments(service, lead["id"]) == ["kim"]
     assert event(service, lead["id"], "touched", sam).status_code == 404  # no longer sam's
@@ -163,7 +163,7 @@ def test_a_released_lead_nobody_else_may_take_waits_in_a_pool(service: Service) 
     assert types(released)[-2:] == ["lead.released", "lead.pooled"]
     desk = released["decision"]["trace"][1]
     assert desk["rule"] == "enterprise desk"
-    assert {"rep": "grace", "skipped": "excluded"} in desk["candidates"]
+    assert {"rep": "grace", "skipped": "had this lead before"} in desk["candidates"]
     assert open_assignments(service, lead["id"]) == []
     assert loads(service)["grace"] == 0
 

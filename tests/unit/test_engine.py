@@ -203,7 +203,7 @@ def test_exclude_skips_reps() -> None:
     )
     assert decision.rep == "bob"
     assert decision.trace[0].candidates[0] == CandidateNote(
-        rep="ana", eligible=False, reason="excluded"
+        rep="ana", eligible=False, reason="had this lead before"
     )
 
 

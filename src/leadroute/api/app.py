@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from leadroute import __version__
 from leadroute.api import errors
-from leadroute.api.routes import health, leads, lifecycle, reps, routing
+from leadroute.api.routes import health, leads, lifecycle, pools, reps, routing
 from leadroute.services.runtime import Runtime
 from leadroute.settings import Settings
 
@@ -39,6 +39,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(leads.router)
     app.include_router(lifecycle.router)
+    app.include_router(pools.router)
     app.include_router(routing.router)
     app.include_router(reps.router)
     return app

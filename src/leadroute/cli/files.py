@@ -35,8 +35,12 @@ def _load(path: Path) -> RoutingConfig:
 def check(routing: RoutingArg) -> None:
     """Validate a routing file: exit 0 when valid, 1 with every problem and its path."""
     config = _load(routing)
-    pools = len([p for p in config.pools if p != "unassigned"])
-    typer.echo(f"{routing}: ok ({len(config.reps)} reps, {len(config.rules)} rules, {pools} pools)")
+    pools = len([p for p in config.pools if p not in ("unassigned", "triage")])
+    handoff = f", {len(config.handoff.rules)} hand-off rules" if config.handoff else ""
+    typer.echo(
+        f"{routing}: ok ({len(config.reps)} reps, {len(config.rules)} rules{handoff}, "
+        f"{pools} pools)"
+    )
 
 
 @app.command()

@@ -19,6 +19,7 @@ from leadroute.services.imports import import_csv
 from leadroute.services.keys import count_keys, create_key
 from leadroute.services.principals import Principal, Role
 from leadroute.services.runtime import Runtime
+from leadroute.services.worker import Worker
 from leadroute.settings import Settings
 from leadroute.storage.database import connect
 from leadroute.storage.migrations.runner import upgrade
@@ -69,8 +70,12 @@ def serve(
     database: DatabaseOption = None,
     host: Annotated[str | None, typer.Option(help="Address to listen on (127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (8000).")] = None,
+    worker: Annotated[
+        bool, typer.Option(help="Also fire timers (offers, claim_ttl, max_wait) in-process.")
+    ] = True,
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs). On first start it prints an admin key."""
+    """Run the HTTP API (OpenAPI at /docs) and the timer worker. On first start it prints an
+    admin key."""
     settings = settings_of(database, routing, host=host, port=port)
     runtime = open_runtime(database, routing)
     with runtime.database.writing() as session:
@@ -102,9 +107,38 @@ def serve(
         '-d \'{"name": "Ana Souza", "email": "ana@acme.com", "country": "US", '
         '"region": "CA"}\''
     )
-    uvicorn.run(
-        create_app(runtime, settings), host=settings.host, port=settings.port, log_level="info"
-    )
+    loop = Worker(runtime=runtime)
+    if worker:
+        loop.start()
+    try:
+        uvicorn.run(
+            create_app(runtime, settings), host=settings.host, port=settings.port, log_level="info"
+        )
+    finally:
+        loop.stop.set()
+
+
+@app.command(name="worker")
+def worker_(
+    routing: RoutingOption = None,
+    database: DatabaseOption = None,
+    interval: Annotated[float, typer.Option(help="Seconds between checks when idle.")] = 1.0,
+    once: Annotated[bool, typer.Option(help="Fire what is due now, then exit.")] = False,
+) -> None:
+    """Fire due timers: offer timeouts, claim_ttl returns, pool max_wait escalations. Run as
+    many as you like beside `serve --no-worker`; each timer fires once."""
+    runtime = open_runtime(database, routing)
+    loop = Worker(runtime=runtime, interval=interval)
+    try:
+        if once:
+            typer.echo(f"fired {loop.run_once()} timers")
+            return
+        typer.echo(f"leadroute worker: checking for due timers every {interval:g}s (Ctrl-C stops)")
+        loop.run()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        runtime.database.dispose()
 
 
 @app.command()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from leadroute.domain.offers import Offer
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CandidateNote:
@@ -108,7 +110,8 @@ class Decision:
     """Where one lead goes: to exactly one rep, or to exactly one pool.
 
     `summary` writes the one-line reason; `steps` are the rules tried, in order. `credits` are
-    the rotation changes the weighted selector asks the ledger to record.
+    the rotation changes the weighted selector asks the ledger to record. `offer` is set when
+    the rule offers the lead (the rep must accept) rather than assigning it.
     """
 
     lead_id: str
@@ -119,6 +122,7 @@ class Decision:
     steps: tuple[Step, ...]
     selector: str | None = None
     credits: tuple[tuple[str, float], ...] = ()
+    offer: Offer | None = None
 
     @property
     def reason(self) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
 
+from leadroute.domain.offers import Offer
 from leadroute.domain.pools import DEFAULT_UNASSIGNED, UNASSIGNED, Pool
 from leadroute.domain.reps import Rep
 from leadroute.rules import ALWAYS, Condition
@@ -38,6 +39,7 @@ class Assign:
     catch_up: bool = False
     prior: Prior = field(default_factory=Prior)
     lookback: timedelta | None = None
+    offer: Offer | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -51,14 +53,31 @@ class Rule:
     on_empty_pool: str | None = None
 
 
+def _to_unassigned() -> Rule:
+    return Rule(name="fallback", pool=UNASSIGNED)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Handoff:
+    """The second flow, run when an owner marks a lead qualified (SDR → closer)."""
+
+    rules: tuple[Rule, ...]
+    fallback: Rule = field(default_factory=lambda: Rule(name="handoff fallback", pool=UNASSIGNED))
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RoutingConfig:
+    """`escalations` maps a pool with `max_wait` to the rule that pushes its overdue leads
+    (pools without one report overdue leads to managers)."""
+
     timezone: tzinfo
     reps: tuple[Rep, ...]
     rules: tuple[Rule, ...]
     pools: Mapping[str, Pool] = field(default_factory=lambda: {UNASSIGNED: DEFAULT_UNASSIGNED})
-    fallback: Rule = field(default_factory=lambda: Rule(name="fallback", pool=UNASSIGNED))
+    fallback: Rule = field(default_factory=_to_unassigned)
     scoring: Scoring = NO_SCORING
+    handoff: Handoff | None = None
+    escalations: Mapping[str, Rule] = field(default_factory=dict)
 
     def pool(self, name: str) -> Pool:
         return self.pools.get(name) or Pool(name=name)

@@ -7,7 +7,7 @@ service all call it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -30,6 +30,25 @@ from leadroute.rules.conditions import Always, Condition, Predicate, predicate
 # Distinct (country, region) pairs whose covering reps are remembered; past this, start over.
 _PLACES_REMEMBERED = 4096
 
+MAIN = "routing"
+HANDOFF = "handoff"
+
+
+def escalation_flow(pool: str) -> str:
+    """The name of the flow that pushes a pool's overdue leads."""
+    return f"escalate:{pool}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Flow:
+    """Rules tried in order (the fallback last, each with its condition as a plain function),
+    and the pool a lead waits in when none of them took it."""
+
+    rules: tuple[tuple[Rule, Predicate], ...]
+    last_rule: Rule
+    last_pool: str
+    last_why: str
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Plan:
@@ -46,7 +65,29 @@ class Router:
     def __init__(self, config: RoutingConfig) -> None:
         self.config = config
         self.reps: Mapping[str, Rep] = {rep.id: rep for rep in config.reps}
-        rules = (*config.rules, config.fallback)
+        flows: dict[str, tuple[tuple[Rule, ...], Rule, str, str]] = {
+            MAIN: (
+                (*config.rules, config.fallback),
+                config.fallback,
+                UNASSIGNED,
+                "nothing else took it",
+            )
+        }
+        if config.handoff is not None:
+            handoff = config.handoff
+            flows[HANDOFF] = (
+                (*handoff.rules, handoff.fallback),
+                handoff.fallback,
+                UNASSIGNED,
+                "nothing else took it",
+            )
+        for pool, rule in config.escalations.items():
+            flows[escalation_flow(pool)] = ((rule,), rule, pool, "nobody to push it to")
+        rules = tuple(rule for flow in flows.values() for rule in flow[0])
+        self._fallbacks = {id(config.fallback)}
+        if config.handoff is not None:
+            self._fallbacks.add(id(config.handoff.fallback))
+        self._escalations = {id(rule) for rule in config.escalations.values()}
         self._plans: dict[int, _Plan] = {}
         for rule in rules:
             if rule.assign is not None:
@@ -70,10 +111,28 @@ class Router:
                 self._skilled[tag] = self._skilled.get(tag, frozenset()) | {rep.id}
         self._places: dict[tuple[str | None, str | None], dict[str, int]] = {}
         self._gate = Gate()
-        # The rules in order, the fallback last, each with its condition as a plain function.
-        self._rules: tuple[tuple[Rule, Predicate], ...] = tuple(
-            (rule, predicate(rule.when)) for rule in rules
-        )
+        self._flows = {
+            name: _Flow(
+                rules=tuple((rule, predicate(rule.when)) for rule in tried),
+                last_rule=last_rule,
+                last_pool=last_pool,
+                last_why=last_why,
+            )
+            for name, (tried, last_rule, last_pool, last_why) in flows.items()
+        }
+        # Where each rule is: its flow and its place in it (offers resume from there).
+        self._where: dict[str, tuple[str, int]] = {}
+        for name, flow in self._flows.items():
+            for index, (rule, _) in enumerate(flow.rules):
+                self._where.setdefault(rule.name, (name, index))
+
+    def has_flow(self, flow: str) -> bool:
+        return flow in self._flows
+
+    def rule_named(self, name: str) -> Rule | None:
+        """The rule of any flow with this name (None for "manual", "pool:x" and unknowns)."""
+        where = self._where.get(name)
+        return self._flows[where[0]].rules[where[1]][0] if where else None
 
     def score(self, lead: Lead) -> Lead:
         """The lead with `score` set by the scoring rules (unchanged when there are none)."""
@@ -92,26 +151,84 @@ class Router:
         ledger: Ledger,
         rng: Random,
         exclude: frozenset[str] = frozenset(),
+        flow: str = MAIN,
     ) -> Decision:
         """Decide where the lead goes. Never drops it: the last resort is the `unassigned` pool.
 
-        Pure in effect: the same lead, instant, ledger state and generator state give the same
-        decision. The router remembers rep-only answers between calls (routing/gate.py), which
-        relies on the ledger reporting every rep it changes (`Ledger.changed_since`).
+        `flow` is the main routing, the hand-off flow (HANDOFF) or a pool's escalation
+        (`escalation_flow(pool)`, whose last resort is staying in that pool). Reps in `exclude`
+        are skipped. Pure in effect: the same lead, instant, ledger state and generator state
+        give the same decision. The router remembers rep-only answers between calls
+        (routing/gate.py), which relies on the ledger reporting every rep it changes
+        (`Ledger.changed_since`).
         """
         moment = Moment(now=now, ledger=ledger)
         answers = self._gate.open(moment)
-        fields = lead.fields
+        return self._from(self._flows[flow], 0, lead, moment, answers, rng, exclude, [])
+
+    def reoffer(
+        self,
+        lead: Lead,
+        *,
+        rule: str,
+        offered: Sequence[str],
+        now: datetime,
+        ledger: Ledger,
+        rng: Random,
+    ) -> Decision:
+        """Where an offered lead goes after its latest offer was declined or timed out: to the
+        next eligible rep of the same rule (never one it was offered to), and once `max_offers`
+        reps were asked or none is left, where the rule's `on_empty` says (a pool, or the rules
+        after it and the fallback)."""
+        moment = Moment(now=now, ledger=ledger)
+        answers = self._gate.open(moment)
+        flow_name, index = self._where[rule]
+        flow = self._flows[flow_name]
+        target = flow.rules[index][0]
+        offer = target.assign.offer if target.assign else None
+        exclude = frozenset(offered)
         steps: list[Step] = []
-        for rule, matches in self._rules:
+        if offer is not None and len(offered) < offer.max_offers:
+            decision = self._try(target, lead, moment, answers, rng, exclude, steps)
+            if decision is not None:
+                return decision
+        else:
+            limit = offer.max_offers if offer else len(offered)
+            asked = f"offered to {', '.join(offered)}: max_offers {limit} reached"
+            if target.on_empty_pool is not None:
+                steps.append(
+                    (
+                        target.name,
+                        True,
+                        Written((f"{asked}; sent to pool {target.on_empty_pool}", ())),
+                    )
+                )
+                return self._pool_decision(
+                    lead, target, target.on_empty_pool, steps, "max_offers reached, on_empty pool"
+                )
+            steps.append((target.name, True, Written((f"{asked}; next rule", ()))))
+        return self._from(flow, index + 1, lead, moment, answers, rng, exclude, steps)
+
+    def _from(
+        self,
+        flow: _Flow,
+        start: int,
+        lead: Lead,
+        moment: Moment,
+        answers: Answers,
+        rng: Random,
+        exclude: frozenset[str],
+        steps: list[Step],
+    ) -> Decision:
+        fields = lead.fields
+        for rule, matches in flow.rules[start:] if start else flow.rules:
             if not matches(fields):
                 steps.append((rule.name, False, partial(_unmatched, rule.when, fields)))
                 continue
             decision = self._try(rule, lead, moment, answers, rng, exclude, steps)
             if decision is not None:
                 return decision
-        fallback = self.config.fallback
-        return self._to_pool(lead, fallback, UNASSIGNED, steps, "nothing else took it")
+        return self._to_pool(lead, flow.last_rule, flow.last_pool, steps, flow.last_why)
 
     def _try(
         self,
@@ -141,6 +258,7 @@ class Router:
                 steps=tuple(steps),
                 selector=rule.assign.select if not rule.assign.owner_of else "owner_of",
                 credits=attempt.choice.credits,
+                offer=rule.assign.offer,
             )
         if rule.on_empty_pool is not None:
             steps.append(
@@ -268,7 +386,14 @@ class Router:
         self, lead: Lead, rule: Rule, pool: str, steps: list[Step], matched: str
     ) -> Decision:
         steps.append((rule.name, True, Written((f"{matched}; to pool {pool}", ()))))
-        why = "no rule took it" if rule is self.config.fallback else "pool rule"
+        if id(rule) in self._fallbacks:
+            why = "no rule took it"
+        elif id(rule) in self._escalations:
+            why = "stays: nobody eligible to push it to"
+        elif self.config.pool(pool).managers_only:
+            why = "for a manager to assign"
+        else:
+            why = "pool rule"
         return self._pool_decision(lead, rule, pool, steps, why)
 
     def _pool_decision(

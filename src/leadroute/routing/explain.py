@@ -20,6 +20,7 @@ from leadroute.routing.selectors import Choice
 
 _SUMMARY_SKIPS = 3
 MORE_SPECIFIC = "a more specific territory wins"
+EXCLUDED = "had this lead before"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -55,7 +56,7 @@ class Attempt:
 
     def _skip_reason(self, rep: Rep, answer: RepAnswer) -> str | None:
         if rep.id in self.exclude:
-            return "excluded"
+            return EXCLUDED
         for check in self.checks:
             if check in REP_ONLY:
                 reason = answer.reason(check, rep, self.moment)

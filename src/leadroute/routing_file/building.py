@@ -17,16 +17,18 @@ from leadroute.domain.calendars import CombinedCalendar, FixedDates, HolidayCale
 from leadroute.domain.durations import parse_duration
 from leadroute.domain.errors import ConditionError, Problem, join_path
 from leadroute.domain.hours import ALWAYS, WorkingHours, parse_hours
-from leadroute.domain.pools import DEFAULT_UNASSIGNED, UNASSIGNED, Pool
+from leadroute.domain.offers import Offer
+from leadroute.domain.pools import DEFAULT_TRIAGE, DEFAULT_UNASSIGNED, TRIAGE, UNASSIGNED, Pool
 from leadroute.domain.reps import Availability, Caps, Rep, Status
 from leadroute.domain.territories import Territory, territory_from_code
 from leadroute.geo import territory_code
-from leadroute.routing.config import Assign, Prior, RoutingConfig, Rule
+from leadroute.routing.config import Assign, Handoff, Prior, RoutingConfig, Rule
 from leadroute.routing_file.calendars import country_calendar, supported_codes
 from leadroute.routing_file.messages import problems_from
 from leadroute.routing_file.schema import (
     AssignSchema,
     FallbackSchema,
+    HandoffSchema,
     PoolSchema,
     RepSchema,
     RoutingFileSchema,
@@ -67,7 +69,8 @@ class Builder:
         self.teams = sorted(
             {team for item in doc.reps for team in _raw_texts(item, "teams") if team}
         )
-        self.pool_names = sorted({*doc.pools, UNASSIGNED})
+        self.pool_names = sorted({*doc.pools, UNASSIGNED, TRIAGE})
+        self.escalations: dict[str, Rule] = {}
 
     def _parts(self, schema: type[M], items: list[Any], section: str) -> list[M | None]:
         return [self._part(schema, item, join_path(section, i)) for i, item in enumerate(items)]
@@ -100,18 +103,22 @@ class Builder:
             name: self._pool(name, spec) for name, spec in self.pools.items() if spec is not None
         }
         pools.setdefault(UNASSIGNED, DEFAULT_UNASSIGNED)
+        pools.setdefault(TRIAGE, DEFAULT_TRIAGE)
         rules = tuple(
             self._rule(rule, join_path("routing", i))
             for i, rule in enumerate(self.rules)
             if rule is not None
         )
-        self._duplicates(
-            [_raw_text(r, "name") or f"routing[{i}]" for i, r in enumerate(doc.routing)],
-            "routing",
-            "name",
-            "rule name",
+        fallback = self._fallback(self.fallback, "fallback", "fallback", UNASSIGNED)
+        handoff, handoff_names = self._handoff(doc.handoff)
+        self._unique_rule_names(
+            [
+                (join_path("routing", i), _raw_text(r, "name") or f"routing[{i}]")
+                for i, r in enumerate(doc.routing)
+            ]
+            + handoff_names
         )
-        fallback = self._fallback()
+        self._triage_is_for_managers(pools, (*rules, *(handoff.rules if handoff else ())))
         points = self.scoring.rules if self.scoring else []
         scoring = Scoring(
             rules=tuple(
@@ -128,6 +135,8 @@ class Builder:
             pools=pools,
             fallback=fallback,
             scoring=scoring,
+            handoff=handoff,
+            escalations=self.escalations,
         )
 
     def _problem(self, path: str, message: str) -> None:
@@ -231,13 +240,93 @@ class Builder:
         path = join_path("pools", name)
         for index, member in enumerate(spec.members):
             self._member(member, join_path(join_path(path, "members"), index))
+        if spec.managers_only and spec.members:
+            self._problem(join_path(path, "members"), "a managers_only pool has no rep members")
+        max_wait = self._positive(spec.max_wait, join_path(path, "max_wait"))
+        if spec.escalate is not None:
+            where = join_path(path, "escalate")
+            if max_wait is None:
+                self._problem(where, "escalate needs max_wait (how long a lead may wait)")
+            self._escalation(name, spec.escalate, where)
         return Pool(
             name=name,
             members=tuple(spec.members),
             order=spec.order,
             visibility=spec.visibility,
             wip_limit=spec.wip_limit,
+            claim_ttl=self._positive(spec.claim_ttl, join_path(path, "claim_ttl")),
+            max_wait=max_wait,
+            managers_only=spec.managers_only,
         )
+
+    def _escalation(self, pool: str, spec: object, path: str) -> None:
+        """`escalate: report` (the default: tell managers) or `escalate: {assign: {...}}`."""
+        if spec == "report":
+            return
+        if not (isinstance(spec, dict) and set(spec) == {"assign"}):
+            self._problem(path, f"expected 'report' or {{assign: {{...}}}}, got {spec!r}")
+            return
+        assign = self._part(AssignSchema, spec["assign"], join_path(path, "assign"))
+        if assign is not None:
+            self.escalations[pool] = Rule(
+                name=f"pool {pool} escalation",
+                assign=self._assign(assign, join_path(path, "assign")),
+            )
+
+    def _positive(self, text: str | None, path: str) -> timedelta | None:
+        if text is None:
+            return None
+        value = self._try(path, lambda: parse_duration(text))
+        if value is not None and value <= timedelta(0):
+            self._problem(path, f"must be longer than zero, got {text!r}")
+            return None
+        return value
+
+    def _handoff(self, raw: object) -> tuple[Handoff | None, list[tuple[str, str]]]:
+        """`handoff:` as a list of rules, or as {routing: [rules], fallback: {...}}."""
+        if raw is None:
+            return None, []
+        prefix = "handoff"
+        spec = HandoffSchema(routing=raw) if isinstance(raw, list) else None
+        if spec is None:
+            spec = self._part(HandoffSchema, raw, "handoff")
+            prefix = "handoff.routing"
+        if spec is None:
+            return None, []
+        parsed = self._parts(RuleSchema, spec.routing, prefix)
+        rules = tuple(
+            self._rule(rule, join_path(prefix, i))
+            for i, rule in enumerate(parsed)
+            if rule is not None
+        )
+        if not spec.routing:
+            self._problem(prefix, "a hand-off flow needs at least one rule")
+        fallback_spec = self._part(FallbackSchema, spec.fallback, "handoff.fallback")
+        fallback = self._fallback(fallback_spec, "handoff.fallback", "handoff fallback", UNASSIGNED)
+        names = [
+            (join_path(prefix, i), _raw_text(r, "name") or f"{prefix}[{i}]")
+            for i, r in enumerate(spec.routing)
+        ]
+        return Handoff(rules=rules, fallback=fallback), names
+
+    def _unique_rule_names(self, named: Sequence[tuple[str, str]]) -> None:
+        """Rotations are kept per rule name, so names are unique across both flows."""
+        first: dict[str, str] = {}
+        for path, name in named:
+            if name in first:
+                self._problem(
+                    join_path(path, "name"),
+                    f"duplicate rule name {name!r} (first at {first[name]})",
+                )
+            else:
+                first[name] = path
+
+    def _triage_is_for_managers(self, pools: dict[str, Pool], rules: Sequence[Rule]) -> None:
+        if any(rule.pool == TRIAGE for rule in rules) and not pools[TRIAGE].managers_only:
+            self._problem(
+                join_path("pools", TRIAGE),
+                "triage sends leads here for managers to assign: set managers_only: true",
+            )
 
     def _member(self, member: str, path: str) -> None:
         if member.startswith("team:"):
@@ -268,13 +357,29 @@ class Builder:
             self._problem(path, f"a rule needs exactly one of 'assign' or 'pool' (found {found})")
         if rule.pool is not None:
             self._known(rule.pool, self.pool_names, join_path(path, "pool"), "pool")
+        pool = rule.pool
+        assign = None
+        if rule.assign is not None and rule.assign.triage is not None:
+            pool = self._triage(rule.assign, join_path(path, "assign"))
+        elif rule.assign is not None:
+            assign = self._assign(rule.assign, join_path(path, "assign"))
         return Rule(
             name=name,
             when=self._when(rule.when, join_path(path, "when")),
-            assign=self._assign(rule.assign, join_path(path, "assign")) if rule.assign else None,
-            pool=rule.pool,
+            assign=assign,
+            pool=pool,
             on_empty_pool=self._on_empty(rule.on_empty, join_path(path, "on_empty")),
         )
+
+    def _triage(self, spec: AssignSchema, path: str) -> str:
+        """`assign: {triage: managers}`: the lead waits in the triage pool for a manager."""
+        others = sorted(spec.model_fields_set - {"triage"})
+        if others:
+            self._problem(
+                join_path(path, others[0]),
+                "triage takes no other keys: a manager chooses the rep by hand",
+            )
+        return TRIAGE
 
     def _on_empty(self, spec: object, path: str) -> str | None:
         if spec == "next":
@@ -310,18 +415,26 @@ class Builder:
             catch_up=spec.catch_up,
             prior=Prior(mean=spec.prior.mean, strength=spec.prior.strength),
             lookback=lookback,
+            offer=self._offer(spec, path),
         )
 
-    def _fallback(self) -> Rule:
-        spec = self.fallback
+    def _offer(self, spec: AssignSchema, path: str) -> Offer | None:
+        if spec.offer is None:
+            return None
+        timeout = self._positive(spec.offer.timeout, join_path(path, "offer.timeout"))
+        return Offer(timeout=timeout or timedelta(minutes=1), max_offers=spec.offer.max_offers)
+
+    def _fallback(
+        self, spec: FallbackSchema | None, path: str, name: str, default_pool: str
+    ) -> Rule:
         if spec is None:
-            return Rule(name="fallback", pool=UNASSIGNED)
+            return Rule(name=name, pool=default_pool)
         if spec.pool is not None:
-            self._known(spec.pool, self.pool_names, "fallback.pool", "pool")
+            self._known(spec.pool, self.pool_names, join_path(path, "pool"), "pool")
         if (spec.pool is None) == (spec.assign is None):
-            self._problem("fallback", "expected exactly one of 'pool' or 'assign'")
-        assign = self._assign(spec.assign, "fallback.assign") if spec.assign else None
-        return Rule(name="fallback", pool=spec.pool if assign is None else None, assign=assign)
+            self._problem(path, "expected exactly one of 'pool' or 'assign'")
+        assign = self._assign(spec.assign, join_path(path, "assign")) if spec.assign else None
+        return Rule(name=name, pool=spec.pool if assign is None else None, assign=assign)
 
 
 def _raw_text(item: object, key: str) -> str | None:

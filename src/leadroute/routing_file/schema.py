@@ -54,6 +54,15 @@ class PoolSchema(Strict):
     order: PoolOrder = PoolOrder.FIFO
     visibility: Visibility = Visibility.FULL
     wip_limit: Count | None = None
+    claim_ttl: str | None = None
+    max_wait: str | None = None
+    escalate: Any = None
+    managers_only: bool = False
+
+
+class OfferSchema(Strict):
+    timeout: str
+    max_offers: Annotated[int, Field(ge=1, le=100)] = 3
 
 
 class PriorSchema(Strict):
@@ -74,6 +83,8 @@ class AssignSchema(Strict):
     catch_up: bool = False
     prior: PriorSchema = PriorSchema()
     lookback: str | None = None
+    offer: OfferSchema | None = None
+    triage: Literal["managers"] | None = None
 
     @field_validator("select")
     @classmethod
@@ -117,5 +128,11 @@ class RoutingFileSchema(Strict):
     reps: list[Any] = []
     pools: dict[str, Any] = {}
     scoring: Any = None
+    routing: list[Any] = []
+    fallback: Any = None
+    handoff: Any = None
+
+
+class HandoffSchema(Strict):
     routing: list[Any] = []
     fallback: Any = None

@@ -6,24 +6,20 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from random import Random
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from leadroute.domain.decisions import Decision
-from leadroute.domain.leads import Lead
 from leadroute.normalize import Normalized, normalize_lead
-from leadroute.routing.engine import Router
 from leadroute.services.errors import Conflict
 from leadroute.services.ids import new_lead_id
+from leadroute.services.placing import route_and_record
 from leadroute.services.principals import Principal
 from leadroute.services.runtime import Runtime
 from leadroute.services.views import decision_view
-from leadroute.storage.ledger import SqlLedger
-from leadroute.storage.owners import add_credits, enqueue, give, log
-from leadroute.storage.tables import DecisionRow, IdempotencyRow, LeadRow
+from leadroute.storage.owners import log
+from leadroute.storage.tables import IdempotencyRow, LeadRow
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -70,9 +66,7 @@ def take_lead(
             lead_id=row.id,
             data={"issues": list(normalized.issues)},
         )
-        decision = route_and_record(
-            session, routing.router, row, now=now, actor=caller.actor, version=routing.version
-        )
+        decision = route_and_record(session, routing, row, now=now, actor=caller.actor)
         body = {
             "id": row.id,
             "status": row.status,
@@ -94,96 +88,6 @@ def take_lead(
                 )
             )
         return Answer(status_code=201, body=body)
-
-
-def route_and_record(
-    session: Session,
-    router: Router,
-    row: LeadRow,
-    *,
-    now: datetime,
-    actor: str,
-    version: int,
-    exclude: frozenset[str] = frozenset(),
-) -> Decision:
-    """Route a stored lead with the engine on the live state and apply the decision: owner and
-    counters, or a place in a pool; the decision with its trace and the events are stored."""
-    lead, decision = decide(
-        session, router, lead_of(row), now=now, rng=Random(f"{row.id}:{now}"), exclude=exclude
-    )
-    score = lead.fields.get("score")
-    row.score = float(score) if isinstance(score, int | float) else None
-    view = decision_view(decision)
-    session.add(
-        DecisionRow(
-            lead_id=row.id,
-            at=now,
-            routing_version=version,
-            rule=decision.rule,
-            rep=decision.rep,
-            pool=decision.pool,
-            reason=view["reason"],
-            trace=view["trace"],
-        )
-    )
-    row.rule, row.routing_version, row.status = decision.rule, version, "routed"
-    add_credits(session, decision.rule, decision.credits)
-    if decision.rep is not None:
-        rep = router.reps.get(decision.rep)
-        give(
-            session,
-            row,
-            rep_id=decision.rep,
-            rule=decision.rule,
-            now=now,
-            timezone=rep.timezone if rep else None,
-        )
-        log(
-            session,
-            "lead.assigned",
-            at=now,
-            actor=actor,
-            lead_id=row.id,
-            rep_id=decision.rep,
-            reason=view["reason"],
-            data={"rule": decision.rule, "version": version},
-        )
-    else:
-        assert decision.pool is not None, "a decision names a rep or a pool"
-        enqueue(session, row, pool=decision.pool, now=now)
-        log(
-            session,
-            "lead.pooled",
-            at=now,
-            actor=actor,
-            lead_id=row.id,
-            reason=view["reason"],
-            data={"rule": decision.rule, "pool": decision.pool, "version": version},
-        )
-    return decision
-
-
-def decide(
-    session: Session,
-    router: Router,
-    lead: Lead,
-    *,
-    now: datetime,
-    rng: Random,
-    exclude: frozenset[str] = frozenset(),
-) -> tuple[Lead, Decision]:
-    """Score the lead and route it with the engine on the live state read in `session`."""
-    scored = router.score(lead)
-    ledger = SqlLedger.load(session, router.config.reps, now)
-    return scored, router.route(scored, now=now, ledger=ledger, rng=rng, exclude=exclude)
-
-
-def lead_of(row: LeadRow) -> Lead:
-    """The engine's view of a stored lead."""
-    fields = dict(row.fields)
-    fields["id"] = row.id
-    fields["received_at"] = row.received_at
-    return Lead(id=row.id, received_at=row.received_at, fields=fields)
 
 
 def _new_lead_row(normalized: Normalized, *, now: datetime, version: int) -> LeadRow:

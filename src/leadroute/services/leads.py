@@ -1,7 +1,8 @@
 """Reading leads: one lead with its trace and timeline, or a filtered, paginated list.
 
-A rep key sees its own leads and the leads waiting in pools it is a member of; everyone else
-who may read sees every lead.
+A rep key sees its own leads (offered ones included) and the leads waiting in the pools it is
+a member of, unless the pool is blind (then only how many wait: services/pools.py); everyone
+else who may read sees every lead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from leadroute.domain.pools import Visibility
 from leadroute.routing.pools import is_member
 from leadroute.services.errors import NotFound
 from leadroute.services.principals import Principal, Role
@@ -80,12 +82,16 @@ def visible_lead(session: Session, runtime: Runtime, lead_id: str, caller: Princ
 
 
 def rep_pools(session: Session, runtime: Runtime, rep_id: str) -> list[str]:
-    """The pools a rep is a member of under the routing in force."""
+    """The pools whose waiting leads a rep may see: member of, and not blind."""
     config = runtime.routing(session).router.config
     rep = next((r for r in config.reps if r.id == rep_id), None)
     if rep is None:
         return []
-    return [name for name, pool in config.pools.items() if is_member(rep, pool)]
+    return [
+        name
+        for name, pool in config.pools.items()
+        if is_member(rep, pool) and pool.visibility is Visibility.FULL
+    ]
 
 
 def _may_see(session: Session, runtime: Runtime, caller: Principal, row: LeadRow) -> bool:

@@ -16,14 +16,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from leadroute.domain.errors import InvalidInput, Problem
+from leadroute.routing.engine import HANDOFF
+from leadroute.routing.pools import returned_wait_timer
 from leadroute.services.errors import Conflict, Forbidden
-from leadroute.services.intake import route_and_record
 from leadroute.services.leads import visible_lead
+from leadroute.services.placing import route_and_record
 from leadroute.services.principals import Principal, Role
 from leadroute.services.runtime import Runtime
 from leadroute.services.views import lead_detail
-from leadroute.storage.owners import CLOSED, change_load, give, log, take_back
+from leadroute.storage.owners import CLOSED, back_to_pool, change_load, give, log, take_back
 from leadroute.storage.tables import LeadRow
+from leadroute.storage.timers import schedule
 
 EVENT_KINDS = ("touched", "qualified", "won", "lost", "disqualified", "released")
 """What `record_event` accepts, in the order a lead usually goes through them."""
@@ -56,6 +59,7 @@ def record_event(
             _touch(session, row, caller=caller, now=now, reason=reason)
         elif kind == "qualified":
             _qualify(session, row, caller=caller, now=now, reason=reason)
+            _hand_off(session, runtime, row, caller=caller, now=now)
         elif kind == "released":
             _release(session, runtime, row, caller=caller, now=now, reason=reason)
         else:
@@ -96,9 +100,16 @@ def assign_lead(
         if row.owner == rep_id:
             raise _refused(row, f"lead {row.id} is already owned by {rep_id}")
         previous, pool = row.owner, row.pool
-        take_back(session, row, now=now, reason=_end_reason("reassigned by hand", why))
+        take_back(
+            session,
+            row,
+            now=now,
+            reason=_end_reason("reassigned by hand", why),
+            uncount=row.status == "offered",
+        )
         give(session, row, rep_id=rep_id, rule="manual", now=now, timezone=rep.timezone)
-        if row.status == "new":
+        row.offered = []
+        if row.status in ("new", "offered"):
             row.status = "routed"
         log(
             session,
@@ -121,6 +132,7 @@ def _touch(
     first = row.touched_at is None
     if first:
         row.touched_at = now
+    row.last_touched_at = now
     previous = row.status
     if row.status in ("new", "routed"):
         row.status = "touched"
@@ -145,6 +157,7 @@ def _qualify(
         raise _refused(row, f"lead {row.id} is qualified already")
     previous = row.status
     row.status = "qualified"
+    row.qualified_by, row.qualified_at = row.owner, now
     row.updated_at = now
     log(
         session,
@@ -210,9 +223,10 @@ def _release(
     now: datetime,
     reason: str | None,
 ) -> None:
-    """The owner gives the lead back; it is routed again to anyone but them (or a pool)."""
+    """The owner gives the lead back: a claimed lead to the pool it came from, at its old
+    place; a pushed lead is routed again to anyone but them (or a pool)."""
     _need_open_owner(row, "release")
-    previous, status = row.owner, row.status
+    previous, status, pool_name = row.owner, row.status, row.claimed_from
     assert previous is not None, "an open lead with an owner"
     take_back(session, row, now=now, reason=_end_reason("released", reason))
     row.status = "released"
@@ -224,17 +238,48 @@ def _release(
         lead_id=row.id,
         rep_id=previous,
         reason=reason,
-        data={"from": status, "owner": previous},
+        data={"from": status, "owner": previous, **({"to_pool": pool_name} if pool_name else {})},
     )
     routing = runtime.routing(session)
+    if pool_name is not None and row.pool_entered is not None and row.pooled_at is not None:
+        row.claimed_from = pool_name
+        back_to_pool(row, now=now)
+        pool = routing.router.config.pool(pool_name)
+        timer = returned_wait_timer(row.id, pool, row.pool_entered, row.pooled_at, now)
+        schedule(session, timer, now=now)
+        return
+    route_and_record(
+        session, routing, row, now=now, actor=caller.actor, exclude=frozenset({previous})
+    )
+
+
+def _hand_off(
+    session: Session, runtime: Runtime, row: LeadRow, *, caller: Principal, now: datetime
+) -> None:
+    """With a `handoff:` flow, a qualified lead leaves its first owner (kept as
+    `qualified_by`) and the hand-off flow chooses the next one (SDR → closer)."""
+    routing = runtime.routing(session)
+    if not routing.router.has_flow(HANDOFF):
+        return
+    first = take_back(session, row, now=now, reason="handed off after qualifying")
+    log(
+        session,
+        "lead.handed_off",
+        at=now,
+        actor=caller.actor,
+        lead_id=row.id,
+        rep_id=first,
+        reason="qualified: the hand-off flow chooses the next owner",
+        data={"qualified_by": first},
+    )
     route_and_record(
         session,
-        routing.router,
+        routing,
         row,
         now=now,
         actor=caller.actor,
-        version=routing.version,
-        exclude=frozenset({previous}),
+        flow=HANDOFF,
+        data={"qualified_by": first},
     )
 
 
@@ -244,6 +289,8 @@ def _actionable_lead(
     if caller.role not in ACTORS:
         raise Forbidden(f"the {caller.role.value} role may not change leads")
     row = visible_lead(session, runtime, lead_id, caller)
+    if caller.role is Role.REP and row.owner == caller.rep_id and row.status == "offered":
+        raise _refused(row, f"lead {row.id} is offered to you: accept it first")
     if caller.role is Role.REP and row.owner != caller.rep_id:
         raise Forbidden(
             f"lead {row.id} waits in pool {row.pool}: claim it first (a rep acts only on "
@@ -253,6 +300,12 @@ def _actionable_lead(
 
 
 def _need_open_owner(row: LeadRow, verb: str) -> None:
+    if row.status == "offered":
+        raise _refused(
+            row,
+            f"cannot {verb} lead {row.id}: it is offered to {row.owner}, "
+            "who has not accepted it yet",
+        )
     if row.status in CLOSED:
         raise _refused(row, f"cannot {verb} lead {row.id}: it is {row.status}")
     if row.owner is None:

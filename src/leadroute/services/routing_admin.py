@@ -20,7 +20,7 @@ from leadroute.domain.leads import Lead
 from leadroute.normalize import normalize_lead
 from leadroute.routing_file import read_routing_data
 from leadroute.services.errors import NotFound
-from leadroute.services.intake import decide
+from leadroute.services.placing import decide
 from leadroute.services.principals import Principal
 from leadroute.services.runtime import Routing, Runtime, store_routing, version_in_force
 from leadroute.services.views import decision_view

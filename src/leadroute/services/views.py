@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ def lead_summary(row: LeadRow) -> dict[str, Any]:
         "source": row.source,
         "score": row.score,
         "rule": row.rule,
+        "qualified_by": row.qualified_by,
         "name": row.fields.get("name"),
         "company": row.fields.get("company"),
         "email": row.fields.get("email"),
@@ -54,6 +56,11 @@ def lead_detail(session: Session, row: LeadRow) -> dict[str, Any]:
         "touched_at": row.touched_at.isoformat() if row.touched_at else None,
         "closed_at": row.closed_at.isoformat() if row.closed_at else None,
         "amount": row.amount,
+        "pooled_at": _time(row.pooled_at),
+        "claimed_from": row.claimed_from,
+        "offered": list(row.offered or []),
+        "qualified_at": _time(row.qualified_at),
+        "last_touched_at": _time(row.last_touched_at),
         "decision": None
         if latest is None
         else {
@@ -76,3 +83,7 @@ def event_view(event: EventRow) -> dict[str, Any]:
         "reason": event.reason,
         "data": event.data,
     }
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

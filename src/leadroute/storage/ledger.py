@@ -119,6 +119,7 @@ class SqlLedger:
                         AssignmentRow.rule == rule,
                         AssignmentRow.rep_id == rep_id,
                         AssignmentRow.assigned_at >= since,
+                        AssignmentRow.counted.is_(True),
                     )
                 )
                 or 0
@@ -158,7 +159,11 @@ class SqlLedger:
                 self.session.scalar(
                     select(func.count())
                     .select_from(AssignmentRow)
-                    .where(AssignmentRow.rep_id == rep_id, AssignmentRow.assigned_at >= since)
+                    .where(
+                        AssignmentRow.rep_id == rep_id,
+                        AssignmentRow.assigned_at >= since,
+                        AssignmentRow.counted.is_(True),
+                    )
                 )
                 or 0
             )

@@ -52,9 +52,13 @@ def give(
     now: datetime,
     timezone: tzinfo | None,
 ) -> None:
-    """Make `rep_id` the lead's owner (the caller has ended any earlier assignment)."""
+    """Make `rep_id` the lead's owner (the caller has ended any earlier assignment).
+
+    A lead taken from a pool keeps `pool_entered` and `pooled_at`: released or returned, it
+    goes back to its old place (the claim sets `claimed_from` after this).
+    """
     sequence = next_sequence(session)
-    lead.owner, lead.pool, lead.pool_entered = rep_id, None, None
+    lead.owner, lead.pool, lead.claimed_from = rep_id, None, None
     lead.updated_at = now
     session.add(AssignmentRow(lead_id=lead.id, rep_id=rep_id, rule=rule, assigned_at=now))
     _upsert(
@@ -83,7 +87,11 @@ def give(
                 session.scalar(
                     select(func.count())
                     .select_from(AssignmentRow)
-                    .where(AssignmentRow.rep_id == rep_id, AssignmentRow.assigned_at >= starts)
+                    .where(
+                        AssignmentRow.rep_id == rep_id,
+                        AssignmentRow.assigned_at >= starts,
+                        AssignmentRow.counted.is_(True),
+                    )
                 )
                 or 1
             )
@@ -108,21 +116,40 @@ def give(
     session.flush()
 
 
-def take_back(session: Session, lead: LeadRow, *, now: datetime, reason: str) -> str | None:
-    """End the lead's current assignment; return the rep who had it (None if nobody)."""
+def take_back(
+    session: Session, lead: LeadRow, *, now: datetime, reason: str, uncount: bool = False
+) -> str | None:
+    """End the lead's current assignment; return the rep who had it (None if nobody).
+
+    `uncount` (a declined or expired offer): the assignment stops counting toward the rep's
+    caps; the turn it took in the rotation stays taken.
+    """
     owner = lead.owner
     if owner is None:
         return None
-    session.execute(
-        update(AssignmentRow)
-        .where(AssignmentRow.lead_id == lead.id, AssignmentRow.ended_at.is_(None))
-        .values(ended_at=now, end_reason=reason)
-    )
+    current = session.scalars(
+        select(AssignmentRow).where(
+            AssignmentRow.lead_id == lead.id, AssignmentRow.ended_at.is_(None)
+        )
+    ).first()
+    if current is not None:
+        current.ended_at, current.end_reason = now, reason[:200]
+        if uncount and current.counted:
+            current.counted = False
+            _uncount(session, owner, current.assigned_at)
     if lead.status not in CLOSED:
         change_load(session, owner, -1)
     lead.owner = None
     lead.updated_at = now
+    session.flush()
     return owner
+
+
+def _uncount(session: Session, rep_id: str, assigned_at: datetime) -> None:
+    """Take one assignment made at `assigned_at` off the rep's cap counters that count it."""
+    for counter in session.scalars(select(CapCounter).where(CapCounter.rep_id == rep_id)):
+        if counter.starts <= assigned_at and counter.count > 0:
+            counter.count -= 1
 
 
 def change_load(session: Session, rep_id: str, delta: int) -> None:
@@ -131,9 +158,23 @@ def change_load(session: Session, rep_id: str, delta: int) -> None:
     )
 
 
-def enqueue(session: Session, lead: LeadRow, *, pool: str, now: datetime) -> None:
-    lead.owner, lead.pool, lead.pool_entered = None, pool, next_sequence(session)
+def enqueue(session: Session, lead: LeadRow, *, pool: str, now: datetime) -> int:
+    """Put the lead at the end of the pool; return its place (`pool_entered`)."""
+    entered = next_sequence(session)
+    lead.owner, lead.pool, lead.pool_entered, lead.pooled_at = None, pool, entered, now
+    lead.claimed_from = None
     lead.updated_at = now
+    return entered
+
+
+def back_to_pool(lead: LeadRow, *, now: datetime) -> str:
+    """Put a claimed lead (already taken back) into the pool it came from, at its old place."""
+    pool = lead.claimed_from
+    assert pool is not None, "a lead claimed from a pool"
+    assert lead.pool_entered is not None, "a claimed lead keeps its place in the pool"
+    lead.pool, lead.claimed_from, lead.status = pool, None, "routed"
+    lead.updated_at = now
+    return pool
 
 
 def add_credits(session: Session, rule: str, credits: Sequence[tuple[str, float]]) -> None:

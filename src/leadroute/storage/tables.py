@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -103,6 +104,14 @@ class LeadRow(Base):
     closed_at: Mapped[datetime | None]
     amount: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime]
+    # Pools, offers, hand-offs (docs/POOLS.md). `pool_entered` and `pooled_at` are kept while a
+    # claimed lead is out of its pool, so it goes back to its old place.
+    pooled_at: Mapped[datetime | None]
+    claimed_from: Mapped[str | None] = mapped_column(String(100))
+    offered: Mapped[list[str]] = mapped_column(JSON, default=list)
+    qualified_by: Mapped[str | None] = mapped_column(String(100))
+    qualified_at: Mapped[datetime | None]
+    last_touched_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index(
@@ -134,7 +143,11 @@ class DecisionRow(Base):
 
 
 class AssignmentRow(Base):
-    """Who owned a lead when. At most one open row (ended_at NULL) per lead: a unique index."""
+    """Who owned a lead when. At most one open row (ended_at NULL) per lead: a unique index.
+
+    `counted` is false for an offer that was declined or expired: it took the rep's turn in the
+    rotation but does not count toward their caps.
+    """
 
     __tablename__ = "assignments"
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -144,6 +157,7 @@ class AssignmentRow(Base):
     assigned_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(200))
+    counted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
 
     __table_args__ = (
         Index(
@@ -225,6 +239,34 @@ class EventRow(Base):
     __table_args__ = (Index("ix_events_lead", "lead_id", "id"),)
 
 
+class TimerRow(Base):
+    """A stored timer (domain/timers.py): due at `due_at`, fired once by a worker (`fired_at`
+    and `outcome` set in the same transaction as what it did)."""
+
+    __tablename__ = "timers"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    due_at: Mapped[datetime]
+    rep_id: Mapped[str | None] = mapped_column(String(100))
+    pool: Mapped[str | None] = mapped_column(String(100))
+    number: Mapped[int] = mapped_column(BigInteger, default=0)
+    since: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(40))
+
+    __table_args__ = (
+        Index(
+            "ix_timers_pending",
+            "due_at",
+            sqlite_where=text("fired_at IS NULL"),
+            postgresql_where=text("fired_at IS NULL"),
+        ),
+        Index("ix_timers_lead", "lead_id"),
+    )
+
+
 class ApiKeyRow(Base):
     """An API key: only a SHA-256 of its secret is stored; the key is shown once."""
 
@@ -266,4 +308,5 @@ __all__ = [
     "Rotation",
     "RoutingState",
     "RoutingVersion",
+    "TimerRow",
 ]

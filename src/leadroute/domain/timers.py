@@ -1,0 +1,62 @@
+"""Timers: something that must happen to a lead at a later time unless the lead moved on.
+
+A timer is never cancelled. When it comes due, `still_due` compares it with the lead as it is
+then; a timer whose lead was accepted, touched, claimed or closed in the meantime is stale and
+does nothing. Replay keeps timers in memory on its virtual clock; the service stores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class TimerKind(StrEnum):
+    OFFER = "offer"  # an offer not accepted by then expires and goes to the next rep
+    CLAIM = "claim"  # a claimed lead not touched by then goes back to its pool (claim_ttl)
+    WAIT = "wait"  # a lead still waiting in its pool by then is escalated (max_wait)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Timer:
+    """`number` tells this timer from later ones of the same lead: the offer's number, or the
+    lead's place in the pool (`entered`) when it started waiting."""
+
+    kind: TimerKind
+    lead_id: str
+    due: datetime
+    rep: str | None = None
+    pool: str | None = None
+    number: int = 0
+    since: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Holding:
+    """Where a lead stands, as far as its timers care."""
+
+    status: str
+    owner: str | None
+    pool: str | None
+    pool_entered: int | None
+    offers: int
+    claimed_from: str | None
+    last_touched_at: datetime | None
+
+
+def still_due(timer: Timer, lead: Holding) -> bool:
+    """Whether the timer should act on the lead as it stands now."""
+    if timer.kind is TimerKind.OFFER:
+        return lead.status == "offered" and lead.owner == timer.rep and lead.offers == timer.number
+    if timer.kind is TimerKind.CLAIM:
+        untouched = lead.last_touched_at is None or (
+            timer.since is not None and lead.last_touched_at < timer.since
+        )
+        return (
+            lead.owner == timer.rep
+            and lead.claimed_from == timer.pool
+            and lead.status == "routed"
+            and untouched
+        )
+    return lead.pool == timer.pool and lead.pool_entered == timer.number

@@ -1,0 +1,136 @@
+"""Firing stored timers: offers that time out, claims left untouched past claim_ttl, leads
+waiting in a pool past max_wait. Each timer fires once, in its own transaction under the
+routing lock; a timer whose lead moved on in the meantime is marked stale and does nothing
+(domain/timers.py `still_due`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from leadroute.domain.durations import format_duration
+from leadroute.domain.timers import Timer, TimerKind, still_due
+from leadroute.routing.engine import escalation_flow
+from leadroute.routing.pools import (
+    expired_reason,
+    overdue_reason,
+    returned_reason,
+    returned_wait_timer,
+    wait_timer,
+)
+from leadroute.services.offers import withdraw
+from leadroute.services.placing import decide, lead_of, place, seeded
+from leadroute.services.runtime import Routing, Runtime
+from leadroute.storage.owners import back_to_pool, log, take_back
+from leadroute.storage.tables import LeadRow
+from leadroute.storage.timers import due_timers, holding_of, schedule, timer_of
+
+WORKER = "worker"
+
+
+def fire_due(runtime: Runtime, *, now: datetime, limit: int = 100) -> int:
+    """Fire up to `limit` timers due at `now`; return how many were taken (stale ones too)."""
+    taken = 0
+    while taken < limit:
+        with runtime.database.writing() as session:
+            rows = due_timers(session, now=now, limit=1)
+            if not rows:
+                break
+            row = rows[0]
+            lead = session.get(LeadRow, row.lead_id)
+            timer = timer_of(row)
+            outcome = "stale"
+            if lead is not None and still_due(timer, holding_of(lead)):
+                outcome = _fire(session, runtime.routing(session), lead, timer, now=now)
+            row.fired_at, row.outcome = now, outcome
+        taken += 1
+    return taken
+
+
+def _fire(session: Session, routing: Routing, lead: LeadRow, timer: Timer, *, now: datetime) -> str:
+    if timer.kind is TimerKind.OFFER:
+        rule = routing.router.rule_named(lead.rule or "")
+        offer = rule.assign.offer if rule and rule.assign else None
+        why = expired_reason(offer) if offer else "not accepted in time"
+        withdraw(session, routing, lead, now=now, actor=WORKER, kind="lead.expired", why=why)
+        return "expired"
+    if timer.kind is TimerKind.CLAIM:
+        return _return_to_pool(session, routing, lead, now=now)
+    return _overdue(session, routing, lead, timer, now=now)
+
+
+def _return_to_pool(session: Session, routing: Routing, lead: LeadRow, *, now: datetime) -> str:
+    pool = routing.router.config.pool(lead.claimed_from or "")
+    why = returned_reason(pool)
+    rep = take_back(session, lead, now=now, reason=f"returned: {why}")
+    back_to_pool(lead, now=now)
+    assert lead.pool_entered is not None, "a claimed lead keeps its place in the pool"
+    assert lead.pooled_at is not None, "a claimed lead keeps its waiting time"
+    schedule(
+        session,
+        returned_wait_timer(lead.id, pool, lead.pool_entered, lead.pooled_at, now),
+        now=now,
+    )
+    log(
+        session,
+        "lead.returned",
+        at=now,
+        actor=WORKER,
+        lead_id=lead.id,
+        rep_id=rep,
+        reason=why,
+        data={"pool": pool.name},
+    )
+    return "returned"
+
+
+def _overdue(
+    session: Session, routing: Routing, lead: LeadRow, timer: Timer, *, now: datetime
+) -> str:
+    """Push an overdue lead with the pool's escalation rule, or report it to managers."""
+    pool = routing.router.config.pool(timer.pool or "")
+    why = overdue_reason(pool, lead.pooled_at or now, now)
+    flow = escalation_flow(pool.name)
+    if not routing.router.has_flow(flow):
+        _report(session, lead, pool.name, f"{why}: reported to managers", now=now)
+        return "reported"
+    _, decision = decide(
+        session, routing.router, lead_of(lead), now=now, rng=seeded(lead, now), flow=flow
+    )
+    if decision.pool == pool.name:
+        again = f"{why}: {decision.reason}; tried again in {_again(pool.max_wait)}"
+        _report(session, lead, pool.name, again, now=now)
+        assert lead.pool_entered is not None, "a pooled lead has a place"
+        schedule(session, wait_timer(lead.id, pool, lead.pool_entered, now), now=now)
+        return "kept"
+    log(
+        session,
+        "lead.escalated",
+        at=now,
+        actor=WORKER,
+        lead_id=lead.id,
+        reason=why,
+        data={"pool": pool.name},
+    )
+    place(
+        session, routing, lead, decision, now=now, actor=WORKER, data={"escalated_from": pool.name}
+    )
+    return "escalated"
+
+
+def _report(session: Session, lead: LeadRow, pool: str, reason: str, *, now: datetime) -> None:
+    """An overdue lead stays where it is; the event log (and so managers) hear of it."""
+    log(
+        session,
+        "lead.overdue",
+        at=now,
+        actor=WORKER,
+        lead_id=lead.id,
+        reason=reason,
+        data={"pool": pool},
+    )
+
+
+def _again(max_wait: timedelta | None) -> str:
+    return format_duration(max_wait) if max_wait else "a while"
