@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from leadroute.cli import app
+from leadroute.simulate.scenario import Event, read_scenario
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FILES = ("routing.yaml", "scenario.jsonl", "expected.jsonl")
@@ -76,8 +77,53 @@ def test_every_example_has_its_files_and_is_documented() -> None:
         missing = [name for name in FILES if not (example / name).is_file()]
         assert not missing, f"{example.name} lacks {missing}"
         assert f"examples/{example.name}/" in readme, f"{example.name} is not in README.md"
-        events = (example / "scenario.jsonl").read_text(encoding="utf-8").splitlines()
-        assert len(lines(example.name)) == len(events), "one output line per scenario event"
+        unmatched = answered_events(example.name)
+        assert not unmatched, f"{example.name}: {unmatched}"
+
+
+# Lines a timer prints on its own (always with `at`), and the lines after which the lead's next
+# decision line may follow.
+TIMER_LINES = ("expired", "returned", "overdue")
+FOLLOWED = ("expired", "overdue", "decline", "release", "outcome")
+
+
+def answered_events(name: str) -> list[str]:
+    """Check that every scenario event is answered, in order, by a line of its kind (a lead
+    event by its decision line), and that every other line is a timer's (with `at`) or the
+    next decision of the lead a timer, decline, release or outcome just moved. Returns what
+    does not fit."""
+    text = (EXAMPLES / name / "scenario.jsonl").read_text(encoding="utf-8")
+    events = read_scenario(text.splitlines(), source=name)
+    problems: list[str] = []
+    index, moved = 0, None
+    for number, line in enumerate(lines(name), start=1):
+        first = next(iter(line))
+        event = events[index] if index < len(events) else None
+        if first in TIMER_LINES:
+            if "at" not in line:
+                problems.append(f"line {number}: a timer line without at")
+            moved = line[first] if first in FOLLOWED else None
+        elif event is not None and _answers(line, event):
+            index += 1
+            moved = _subject(event) if event.kind in FOLLOWED else None
+        elif first == "lead" and line["lead"] == moved:
+            moved = None
+        else:
+            problems.append(f"line {number}: {first} line answers no event")
+    if index != len(events):
+        problems.append(f"{len(events) - index} events have no line")
+    return problems
+
+
+def _answers(line: Line, event: Event) -> bool:
+    first = next(iter(line))
+    if event.kind != "lead":
+        return first == event.kind
+    return first == "lead" and line["lead"] == str(event.body.get("id", f"line{event.line}"))
+
+
+def _subject(event: Event) -> object:
+    return event.body.get("lead")
 
 
 def test_round_robin_skips_the_away_rep_and_gives_them_the_next_turn() -> None:
@@ -181,8 +227,97 @@ def test_pools_claims() -> None:
         ("owen", "Q6", True),
         ("owen", "Q7", False),
         ("owen", "Q4", True),
+        ("owen", "Q3", True),
+        ("cleo", "Q1", False),
+        ("cleo", "Q2", True),
     ]
     assert claims[3]["reason"] == "wip limit 2/2"
+    assert "blind" in str(claims[9]["reason"])
+
+
+def test_pools_claim_ttl_and_release_put_leads_back_at_their_place() -> None:
+    got = lines("pools")
+    returned = [line for line in got if "returned" in line]
+    assert [(r["returned"], r["rep"], r["at"]) for r in returned] == [
+        ("Q2", "cleo", "2026-03-02T10:30:00-05:00")
+    ]  # cleo touched Q2 after claiming it again: it was not returned a second time
+    released = next(n for n, line in enumerate(got) if line.get("release") == "Q3")
+    assert got[released + 1] == {
+        "lead": "Q3",
+        "rep": None,
+        "pool": "nurture",
+        "reason": "released by sara: back to pool nurture at its old place",
+    }
+    # Q8 entered nurture after Q3 was released, but Q3 kept its place ahead of it.
+    assert {"claim": "nurture", "rep": "owen", "lead": "Q3", "ok": True} in got[released:]
+
+
+def test_offers_decline_time_out_and_give_back_the_cap() -> None:
+    got = lines("offers")
+    offers = [
+        (line["lead"], line["rep"], line["offer"]["number"]) for line in got if "offer" in line
+    ]
+    assert offers == [
+        ("D1", "ana", 1),
+        ("D2", "bob", 1),
+        ("D2", "cho", 2),
+        ("D4", "ana", 1),
+        ("D4", "bob", 2),
+        ("D5", "cho", 1),
+        ("D6", "bob", 1),
+        ("D6", "cho", 2),
+    ]
+    assert [(line["expired"], line["rep"]) for line in got if "expired" in line] == [
+        ("D4", "ana"),
+        ("D6", "bob"),
+        ("D6", "cho"),
+    ]
+    assert owners("offers")["D4"] == owners("offers")["D6"] == "pool:demo_backlog"
+    # Ana's expired offer of D4 gave back her cap: she can still claim D4 from the backlog.
+    assert {"claim": "demo_backlog", "rep": "ana", "lead": "D4", "ok": True} in got
+    first_offer_of_d6 = next(line for line in got if line.get("lead") == "D6")
+    assert "skipped ana (cap day 2/2)" in str(first_offer_of_d6["reason"])
+
+
+def test_handoff_sdrs_qualify_and_closers_close() -> None:
+    handed = {line["lead"]: line for line in lines("handoff") if "qualified_by" in line}
+    assert {lead: (line["rep"], line["qualified_by"]) for lead, line in handed.items()} == {
+        "352409af": ("carlos", "rafael"),
+        "4926b735": ("beatriz", "lucas"),
+        "90d2301e": ("fernanda", "rafael"),
+        "1b34d47c": (None, "lucas"),
+        "c2dd0b60": ("carlos", "lucas"),
+    }
+    assert handed["1b34d47c"]["pool"] == "closers"  # qualified after the closers' hours
+    won = [line["rep"] for line in lines("handoff") if line.get("result") == "won"]
+    assert won == ["carlos", "beatriz", "fernanda", "carlos", "carlos"]
+
+
+def test_triage_leads_are_assigned_by_hand() -> None:
+    got = lines("triage")
+    assert owners("triage")["S1"] == owners("triage")["S5"] == "pool:triage"
+    assigned = [(line["assign"], line["rep"], line["ok"]) for line in got if "assign" in line]
+    assert assigned == [
+        ("S1", "amelia", True),
+        ("S5", "zara", False),
+        ("S5", "olivia", True),
+        ("S6", "olivia", False),
+        ("S2", "harry", False),
+        ("S3", "amelia", True),
+    ]
+    assert "cap day 2/2" in str(decisions("triage")["S3"]["reason"])
+
+
+def test_pool_aging_escalates_retries_and_reports() -> None:
+    got = lines("pool_aging")
+    overdue = [(line["overdue"], line["at"][11:16]) for line in got if "overdue" in line]
+    assert overdue == [("A2", "08:40"), ("A3", "09:35"), ("A3", "10:05"), ("P1", "12:30")]
+    assert owners("pool_aging") == {
+        "A1": "pool:inbound",
+        "A2": "maya",
+        "A3": "maya",
+        "P1": "pool:partner_referrals",
+    }
 
 
 def test_working_hours_follow_the_sun() -> None:

@@ -1,35 +1,63 @@
 """Replay a scenario through the engine: in-memory store, virtual clock, seeded randomness.
 
-Same routing file, scenario and seed: byte-identical output.
+Before each scenario line, every timer due at or before its time fires (offer timeouts,
+claim_ttl returns, max_wait escalations), in due order, each printing its own line(s) with
+`at`. Same routing file, scenario and seed: byte-identical output.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from random import Random
 
 from leadroute.domain.reps import Availability, Status
+from leadroute.domain.timers import Timer, TimerKind
 from leadroute.normalize import lead_from_payload
 from leadroute.routing.config import RoutingConfig
-from leadroute.routing.engine import Router
-from leadroute.routing.pools import claim_refusal, next_in_pool
+from leadroute.routing.engine import HANDOFF, Router
+from leadroute.simulate import offers, pools
+from leadroute.simulate.decisions import Line, World, not_held, route_again, route_new
 from leadroute.simulate.scenario import Event
 from leadroute.storage.memory import MemoryStore
 
+_FIRED: dict[TimerKind, Callable[[World, Timer], list[Line]]] = {
+    TimerKind.OFFER: offers.expire,
+    TimerKind.CLAIM: pools.give_back,
+    TimerKind.WAIT: pools.overdue,
+}
+
 
 class Replay:
-    def __init__(self, config: RoutingConfig, *, seed: int = 0) -> None:
-        self.router = Router(config)
-        self.store = MemoryStore()
-        self.rng = Random(seed)
+    """Runs scenario events through a Router on a MemoryStore (a fresh one unless given)."""
 
-    def run(self, events: Iterable[Event]) -> Iterator[dict[str, object]]:
+    def __init__(
+        self, config: RoutingConfig, *, seed: int = 0, store: MemoryStore | None = None
+    ) -> None:
+        self.world = World(
+            router=Router(config),
+            rng=Random(seed),
+            store=store if store is not None else MemoryStore(),
+        )
+        self.router = self.world.router
+        self.store: MemoryStore = self.world.store
+        self.rng = self.world.rng
+
+    def run(self, events: Iterable[Event]) -> Iterator[Line]:
+        """The lines of every event, each after the lines of the timers due by its time."""
         for event in events:
-            yield getattr(self, f"_on_{event.kind}")(event)
+            yield from self._fire(event.at)
+            yield from getattr(self, f"_on_{event.kind}")(event)
 
-    def _on_lead(self, event: Event) -> dict[str, object]:
+    def _fire(self, until: datetime) -> Iterator[Line]:
+        timers = self.world.timers
+        timer = timers.pop_due(until)
+        while timer is not None:
+            yield from _FIRED[timer.kind](self.world, timer)
+            timer = timers.pop_due(until)
+
+    def _on_lead(self, event: Event) -> list[Line]:
         payload = dict(event.body)
         lead_id = str(payload.pop("id", f"line{event.line}"))
         received = payload.pop("received_at", None)
@@ -37,16 +65,14 @@ class Replay:
         lead = self.router.score(
             lead_from_payload(payload, lead_id=lead_id, received_at=received_at)
         )
-        decision = self.router.route(lead, now=event.at, ledger=self.store, rng=self.rng)
-        self.store.record_decision(lead, decision, event.at)
-        return decision.as_dict()
+        return [route_new(self.world, lead, event.at)]
 
-    def _on_rep(self, event: Event) -> dict[str, object]:
+    def _on_rep(self, event: Event) -> list[Line]:
         rep_id = str(event.body["rep"])
         until = event.body.get("until")
-        out: dict[str, object] = {"rep": rep_id, "status": event.body["status"], "ok": True}
+        out: Line = {"rep": rep_id, "status": event.body["status"], "ok": True}
         if rep_id not in self.router.reps:
-            return {**out, "ok": False, "reason": f"unknown rep {rep_id}"}
+            return [{**out, "ok": False, "reason": f"unknown rep {rep_id}"}]
         self.store.set_status(
             rep_id,
             Status(
@@ -56,73 +82,104 @@ class Replay:
         )
         if isinstance(until, datetime):
             out["until"] = until.isoformat()
-        return out
+        return [out]
 
-    def _on_touch(self, event: Event) -> dict[str, object]:
+    def _on_touch(self, event: Event) -> list[Line]:
         lead_id = str(event.body["lead"])
-        record = self.store.leads.get(lead_id)
-        if record is None:
-            return {"touch": lead_id, "ok": False, "reason": "unknown lead"}
-        self.store.touch(lead_id, event.at)
-        return {"touch": lead_id, "rep": record.owner, "ok": True}
+        refusal = not_held(self.store, lead_id, f"touch lead {lead_id}")
+        if refusal is not None:
+            return [{"touch": lead_id, "ok": False, "reason": refusal}]
+        record = self.store.touch(lead_id, event.at)
+        return [{"touch": lead_id, "rep": record.owner, "ok": True}]
 
-    def _on_outcome(self, event: Event) -> dict[str, object]:
+    def _on_outcome(self, event: Event) -> list[Line]:
         lead_id, result = str(event.body["lead"]), str(event.body["result"])
         amount = event.body.get("amount")
-        out: dict[str, object] = {"outcome": lead_id, "result": result}
-        record = self.store.leads.get(lead_id)
-        if record is None:
-            return {**out, "ok": False, "reason": "unknown lead"}
+        out: Line = {"outcome": lead_id, "result": result}
+        refusal = self._outcome_refusal(lead_id, result)
+        if refusal is not None:
+            return [{**out, "ok": False, "reason": refusal}]
+        record = self.store.leads[lead_id]
+        if amount is not None:
+            out["amount"] = amount
+        done: Line = {**out, "rep": record.owner, "ok": True}
         if result == "touched":
             self.store.touch(lead_id, event.at)
+        elif result == "qualified" and self._hands_off(lead_id):
+            self.store.hand_off(lead_id)
+            return [done, route_again(self.world, lead_id, event.at, exclude=frozenset())]
         else:
             value = float(amount) if isinstance(amount, int | float) else None
             self.store.record_outcome(lead_id, result, event.at, value)
-        if amount is not None:
-            out["amount"] = amount
-        return {**out, "rep": record.owner, "ok": True}
+        return [done]
 
-    def _on_claim(self, event: Event) -> dict[str, object]:
-        pool_name, rep_id = str(event.body["pool"]), str(event.body["rep"])
+    def _on_claim(self, event: Event) -> list[Line]:
         wanted = event.body.get("lead")
-        out: dict[str, object] = {"claim": pool_name, "rep": rep_id}
-        rep = self.router.reps.get(rep_id)
-        config = self.router.config
-        if rep is None:
-            return {**out, "lead": wanted, "ok": False, "reason": f"unknown rep {rep_id}"}
-        if pool_name not in config.pools:
-            return {**out, "lead": wanted, "ok": False, "reason": f"unknown pool {pool_name}"}
-        pool = config.pools[pool_name]
-        refusal = claim_refusal(rep, pool, now=event.at, ledger=self.store)
-        if refusal:
-            return {**out, "lead": wanted, "ok": False, "reason": refusal}
-        waiting = self.store.waiting(pool_name)
-        if wanted is not None:
-            chosen = next((w for w in waiting if w.lead_id == str(wanted)), None)
-            if chosen is None:
-                return {
-                    **out,
-                    "lead": wanted,
-                    "ok": False,
-                    "reason": _gone(self.store, str(wanted)),
-                }
-        else:
-            chosen = next_in_pool(waiting, pool.order)
-            if chosen is None:
-                return {**out, "lead": None, "ok": False, "reason": "pool is empty"}
-        self.store.claim(chosen.lead_id, rep_id, event.at)
-        return {**out, "lead": chosen.lead_id, "ok": True}
+        return pools.claim(
+            self.world,
+            str(event.body["pool"]),
+            str(event.body["rep"]),
+            str(wanted) if wanted is not None else None,
+            event.at,
+        )
+
+    def _on_release(self, event: Event) -> list[Line]:
+        return pools.release(self.world, str(event.body["lead"]), _reason(event), event.at)
+
+    def _on_accept(self, event: Event) -> list[Line]:
+        return offers.accept(self.world, str(event.body["lead"]), str(event.body["rep"]))
+
+    def _on_decline(self, event: Event) -> list[Line]:
+        lead_id, rep_id = str(event.body["lead"]), str(event.body["rep"])
+        return offers.decline(self.world, lead_id, rep_id, _reason(event), event.at)
+
+    def _on_assign(self, event: Event) -> list[Line]:
+        """A manager assigns the lead by hand (triage): availability, hours and caps are not
+        checked, but the assignment counts toward the rep's caps and load."""
+        lead_id, rep_id = str(event.body["lead"]), str(event.body["rep"])
+        reason = str(event.body["reason"])
+        out: Line = {"assign": lead_id, "rep": rep_id}
+        record = self.store.leads.get(lead_id)
+        refusal = None
+        if record is None:
+            refusal = "unknown lead"
+        elif rep_id not in self.router.reps:
+            refusal = f"unknown rep {rep_id}"
+        elif not record.is_open:
+            refusal = f"cannot assign lead {lead_id}: it is {record.status}"
+        elif record.owner == rep_id:
+            refusal = f"lead {lead_id} is already owned by {rep_id}"
+        if refusal is not None:
+            return [{**out, "ok": False, "reason": refusal}]
+        self.store.assign_by_hand(lead_id, rep_id, event.at)
+        return [{**out, "ok": True, "reason": reason}]
+
+    def _hands_off(self, lead_id: str) -> bool:
+        """Whether marking the lead qualified hands it to the hand-off flow: there is one, and
+        the lead was not handed off before (a closer's `qualified` is only a status)."""
+        record = self.store.leads[lead_id]
+        return self.router.has_flow(HANDOFF) and record.qualified_by is None and record.is_open
+
+    def _outcome_refusal(self, lead_id: str, result: str) -> str | None:
+        """Touches, qualifying and winning need an owner who accepted the lead; a won or lost
+        result may correct an earlier one; a pooled lead may be lost or disqualified."""
+        if result == "touched":
+            return not_held(self.store, lead_id, f"touch lead {lead_id}")
+        if result == "qualified":
+            record = self.store.leads.get(lead_id)
+            if record is not None and record.status == "qualified":
+                return f"lead {lead_id} is qualified already"
+            return not_held(self.store, lead_id, f"qualify lead {lead_id}")
+        if result == "won":
+            return not_held(self.store, lead_id, f"mark lead {lead_id} won", closed_ok=True)
+        return None if lead_id in self.store.leads else "unknown lead"
 
 
-def _gone(store: MemoryStore, lead_id: str) -> str:
-    record = store.leads.get(lead_id)
-    if record is None:
-        return "unknown lead"
-    if record.owner:
-        return f"already owned by {record.owner}"
-    return f"not in this pool (in {record.pool})"
+def _reason(event: Event) -> str | None:
+    reason = event.body.get("reason")
+    return str(reason) if reason is not None else None
 
 
-def render(line: dict[str, object]) -> str:
+def render(line: Line) -> str:
     """One output line: compact, stable JSON."""
     return json.dumps(line, ensure_ascii=False, separators=(", ", ": "))

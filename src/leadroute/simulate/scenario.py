@@ -11,12 +11,20 @@ from leadroute.domain.errors import Problem, ScenarioError
 from leadroute.domain.reps import Availability
 
 RESULTS = ("touched", "qualified", "won", "lost", "disqualified")
-KINDS = ("lead", "rep", "touch", "outcome", "claim")
+KINDS = ("lead", "rep", "touch", "outcome", "claim", "accept", "decline", "release", "assign")
+# The keys each action kind takes: required, then optional. `assign` needs a reason (a manager
+# says why); a decline or a release may give one.
+ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "accept": (("lead", "rep"), ()),
+    "decline": (("lead", "rep"), ("reason",)),
+    "release": (("lead",), ("reason",)),
+    "assign": (("lead", "rep", "reason"), ()),
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Event:
-    """One scenario line: its kind (lead, rep, touch, outcome, claim), time and body."""
+    """One scenario line: its kind (one of KINDS), time and body."""
 
     line: int
     at: datetime
@@ -106,8 +114,27 @@ def _check_body(kind: str, body: dict[str, object]) -> None:
         for key in ("pool", "rep"):
             if not isinstance(body.get(key), str):
                 raise ValueError(f"claim.{key}: expected a name")
+        if body.get("lead") is not None and not isinstance(body["lead"], str):
+            raise ValueError("claim.lead: expected a lead id")
+    if kind in ACTIONS:
+        _check_action(kind, body)
     if kind == "lead" and "id" in body and not isinstance(body["id"], str | int):
         raise ValueError("lead.id: expected a text or number")
+
+
+def _check_action(kind: str, body: dict[str, object]) -> None:
+    required, optional = ACTIONS[kind]
+    unknown = [key for key in body if key not in (*required, *optional)]
+    if unknown:
+        expected = ", ".join((*required, *optional))
+        raise ValueError(f"{kind}.{unknown[0]}: unknown key (expected {expected})")
+    for key in (*required, *optional):
+        value = body.get(key)
+        if value is None and key in optional:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            what = {"lead": "a lead id", "rep": "a rep id", "reason": "a reason (text)"}[key]
+            raise ValueError(f"{kind}.{key}: expected {what}")
 
 
 def _time(value: object, key: str) -> datetime:

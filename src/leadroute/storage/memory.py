@@ -2,6 +2,10 @@
 
 Used by replay, simulation and tests. Times must arrive in order (a virtual clock), which keeps
 every per-rep time list sorted for bisect.
+
+Statuses are the service's: `routed` once a rule placed the lead (with an owner, or waiting in
+a pool with none), `offered` while an offer waits for its rep, then `touched`, `qualified` and
+the closed ones (won, lost, disqualified).
 """
 
 from __future__ import annotations
@@ -9,12 +13,13 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from leadroute.domain.decisions import Decision
 from leadroute.domain.leads import Lead
 from leadroute.domain.reps import Status
+from leadroute.domain.timers import Holding
 from leadroute.routing.accounts import account_keys
 from leadroute.routing.pools import Waiting
 
@@ -23,13 +28,33 @@ CLOSED = frozenset({"won", "lost", "disqualified"})
 
 @dataclass(slots=True)
 class LeadRecord:
+    """One lead as the store holds it.
+
+    `offered` lists the reps of the current run of offers, in order (cleared once the lead is
+    accepted, claimed, assigned without an offer or pooled, as the service does). A claimed
+    lead keeps `pool_entered` and `pooled_at` (with `claimed_from`), so a release or a
+    claim_ttl return puts it back at its place with its waiting time.
+    """
+
     lead: Lead
     owner: str | None = None
     pool: str | None = None
     status: str = "new"
     rule: str | None = None
     touched_at: datetime | None = None
+    last_touched_at: datetime | None = None
     amount: float | None = None
+    offered: list[str] = field(default_factory=list)
+    claimed_from: str | None = None
+    pool_entered: int | None = None
+    pooled_at: datetime | None = None
+    qualified_by: str | None = None
+    # The POSIX stamp of the current assignment: a declined offer removes it from the caps.
+    given_at: float | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED
 
 
 class MemoryStore:
@@ -100,39 +125,133 @@ class MemoryStore:
     def changed_since(self, revision: int) -> Sequence[str] | None:
         return self._changes[revision:] if 0 <= revision <= len(self._changes) else None
 
+    # Reading ------------------------------------------------------------------------------
+    def waiting(self, pool: str) -> list[Waiting]:
+        """The leads waiting in the pool now (claimed leads are not)."""
+        return list(self._pools[pool].values())
+
+    def holding(self, lead_id: str) -> Holding:
+        """Where the lead stands, as its timers see it."""
+        record = self.leads[lead_id]
+        return Holding(
+            status=record.status,
+            owner=record.owner,
+            pool=record.pool,
+            pool_entered=record.pool_entered,
+            offers=len(record.offered),
+            claimed_from=record.claimed_from,
+            last_touched_at=record.last_touched_at,
+        )
+
     # Changes ------------------------------------------------------------------------------
     def set_status(self, rep_id: str, status: Status) -> None:
         self._statuses[rep_id] = status
         self._changes.append(rep_id)
 
     def record_decision(self, lead: Lead, decision: Decision, now: datetime) -> LeadRecord:
-        """Store the lead and apply the decision: owner and rotation, or a place in a pool."""
-        record = LeadRecord(lead=lead, rule=decision.rule)
-        self.leads[lead.id] = record
+        """Store a new lead and apply its decision."""
+        self.leads[lead.id] = LeadRecord(lead=lead)
+        return self.place(lead.id, decision, now)
+
+    def place(self, lead_id: str, decision: Decision, now: datetime) -> LeadRecord:
+        """Apply a decision to a lead nobody owns: an owner (offered when the decision offers)
+        and the rotation turn, or a new place in a pool."""
+        record = self.leads[lead_id]
+        record.rule = decision.rule
         for rep_id, delta in decision.credits:
             self._credits[(decision.rule, rep_id)] += delta
         if decision.rep is not None:
+            record.claimed_from = record.pool_entered = record.pooled_at = None
             self._give(record, decision.rep, decision.rule, now)
+            if decision.offer is not None:
+                record.status = "offered"
+                record.offered.append(decision.rep)
+                return record
         elif decision.pool is not None:
-            self._enqueue(record, decision.pool)
+            self._enqueue(record, decision.pool, now)
+        record.offered = []
         return record
 
-    def waiting(self, pool: str) -> list[Waiting]:
-        return list(self._pools[pool].values())
-
     def claim(self, lead_id: str, rep_id: str, now: datetime) -> LeadRecord:
-        """Give a pooled lead to the rep (the caller has checked it waits and may be claimed)."""
+        """Give a pooled lead to the rep (the caller has checked it waits and may be claimed).
+        The lead keeps its place in the pool, should it go back."""
         record = self.leads[lead_id]
-        if record.pool is not None:
-            self._pools[record.pool].pop(lead_id, None)
-        self._give(record, rep_id, f"pool:{record.pool}", now)
+        pool = record.pool
+        self._give(record, rep_id, f"pool:{pool}", now)
+        record.claimed_from, record.offered = pool, []
+        return record
+
+    def accept(self, lead_id: str) -> LeadRecord:
+        """The offered rep takes the lead: it is theirs, as if assigned when it was offered."""
+        record = self.leads[lead_id]
+        record.status, record.offered = "routed", []
+        return record
+
+    def withdraw_offer(self, lead_id: str) -> str | None:
+        """End a declined or expired offer: the rep no longer holds the lead, and it no longer
+        counts toward their caps or load (the rotation turn stays taken). Returns the rep."""
+        record = self.leads[lead_id]
+        rep_id, stamp, rule = record.owner, record.given_at, record.rule
+        if rep_id is not None and stamp is not None and rule is not None:
+            _remove(self._assigned[rep_id], stamp)
+            _remove(self._served[(rule, rep_id)], stamp)
+        return self.take_back(lead_id)
+
+    def take_back(self, lead_id: str) -> str | None:
+        """End the lead's current assignment; return the rep who had it (None if nobody)."""
+        record = self.leads[lead_id]
+        owner = record.owner
+        if owner is None:
+            return None
+        if record.is_open:
+            self._open[owner] -= 1
+        self._changes.append(owner)
+        record.owner = record.given_at = record.claimed_from = None
+        return owner
+
+    def return_to_pool(self, lead_id: str) -> str:
+        """Put a claimed lead back in the pool it was claimed from, at its old place (released,
+        or claim_ttl passed). Returns the pool."""
+        record = self.leads[lead_id]
+        pool = record.claimed_from
+        entered = record.pool_entered
+        if pool is None or entered is None:
+            raise ValueError(f"lead {lead_id} was not claimed from a pool")
+        self.take_back(lead_id)
+        record.pool, record.pool_entered, record.status = pool, entered, "routed"
+        self._pools[pool][lead_id] = _waiting(record, entered)
+        return pool
+
+    def hand_off(self, lead_id: str) -> str | None:
+        """The owner qualified the lead: keep them as `qualified_by` and end their assignment
+        (the hand-off flow chooses the next owner). Returns the qualifier."""
+        record = self.leads[lead_id]
+        record.status = "qualified"
+        record.qualified_by = record.owner
+        return self.take_back(lead_id)
+
+    def assign_by_hand(self, lead_id: str, rep_id: str, now: datetime) -> LeadRecord:
+        """A manager gives an open lead to `rep_id`, ending any current assignment or pending
+        offer and taking it out of its pool. The lead keeps its progress status."""
+        record = self.leads[lead_id]
+        if record.status == "offered":
+            self.withdraw_offer(lead_id)
+        else:
+            self.take_back(lead_id)
+        record.pool_entered = record.pooled_at = None
+        progress = record.status
+        self._give(record, rep_id, "manual", now)
+        record.offered = []
+        if progress not in ("new", "offered"):
+            record.status = progress
         return record
 
     def touch(self, lead_id: str, now: datetime) -> LeadRecord:
         record = self.leads[lead_id]
         if record.touched_at is None:
             record.touched_at = now
-        if record.status == "assigned":
+        record.last_touched_at = now
+        if record.status == "routed":
             record.status = "touched"
         return record
 
@@ -140,13 +259,16 @@ class MemoryStore:
         self, lead_id: str, result: str, now: datetime, amount: float | None = None
     ) -> LeadRecord:
         record = self.leads[lead_id]
-        was_open = record.status not in CLOSED
+        was_open = record.is_open
         record.status = result
         record.amount = amount
-        if record.owner and was_open != (result not in CLOSED):
+        if record.owner and was_open != record.is_open:
             # Closing lowers the owner's open count; reopening a closed lead raises it again.
             self._open[record.owner] += -1 if was_open else 1
             self._changes.append(record.owner)
+        if record.pool is not None and not record.is_open:
+            self._pools[record.pool].pop(lead_id, None)
+            record.pool = record.pool_entered = record.pooled_at = None
         if record.owner:
             self._set_result(record.lead.id, record.owner, result, now)
         return record
@@ -163,8 +285,12 @@ class MemoryStore:
 
     def _give(self, record: LeadRecord, rep_id: str, rule: str, now: datetime) -> None:
         self._sequence += 1
-        record.owner, record.pool, record.status = rep_id, None, "assigned"
+        if record.pool is not None:
+            self._pools[record.pool].pop(record.lead.id, None)
+        record.owner, record.pool, record.status = rep_id, None, "routed"
+        record.rule = rule
         stamp = now.timestamp()
+        record.given_at = stamp
         self._assigned[rep_id].append(stamp)
         self._served[(rule, rep_id)].append(stamp)
         self._last_assigned[rep_id] = self._sequence
@@ -174,13 +300,25 @@ class MemoryStore:
         for key in account_keys(record.lead.fields):
             self._accounts[key] = record.lead.id
 
-    def _enqueue(self, record: LeadRecord, pool: str) -> None:
+    def _enqueue(self, record: LeadRecord, pool: str, now: datetime) -> None:
         self._sequence += 1
-        record.pool, record.status = pool, "pooled"
-        score = record.lead.get("score")
-        self._pools[pool][record.lead.id] = Waiting(
-            lead_id=record.lead.id,
-            entered=self._sequence,
-            received_at=record.lead.received_at,
-            score=float(score) if isinstance(score, int | float) else 0.0,
-        )
+        record.owner, record.claimed_from, record.status = None, None, "routed"
+        record.pool, record.pool_entered, record.pooled_at = pool, self._sequence, now
+        self._pools[pool][record.lead.id] = _waiting(record, self._sequence)
+
+
+def _waiting(record: LeadRecord, entered: int) -> Waiting:
+    score = record.lead.get("score")
+    return Waiting(
+        lead_id=record.lead.id,
+        entered=entered,
+        received_at=record.lead.received_at,
+        score=float(score) if isinstance(score, int | float) else 0.0,
+    )
+
+
+def _remove(stamps: list[float], stamp: float) -> None:
+    """Remove one occurrence of `stamp` from a sorted list (equal stamps are interchangeable)."""
+    index = bisect_left(stamps, stamp)
+    if index < len(stamps) and stamps[index] == stamp:
+        del stamps[index]

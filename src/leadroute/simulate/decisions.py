@@ -1,0 +1,95 @@
+"""What replay acts on (router, store, random generator, timers), and how it applies a decision:
+record it, start the timers it calls for, print its line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from random import Random
+
+from leadroute.domain.decisions import Decision
+from leadroute.domain.leads import Lead
+from leadroute.routing.config import RoutingConfig
+from leadroute.routing.engine import HANDOFF, MAIN, Router
+from leadroute.routing.pools import offer_timer, wait_timer
+from leadroute.simulate.timers import TimerQueue
+from leadroute.storage.memory import LeadRecord, MemoryStore
+
+Line = dict[str, object]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class World:
+    """Everything a replay changes or reads, shared by its handlers."""
+
+    router: Router
+    rng: Random
+    store: MemoryStore = field(default_factory=MemoryStore)
+    timers: TimerQueue = field(default_factory=TimerQueue)
+
+    @property
+    def config(self) -> RoutingConfig:
+        return self.router.config
+
+
+def route_new(world: World, lead: Lead, now: datetime) -> Line:
+    """Route a lead that just arrived, record the decision and return its line."""
+    decision = world.router.route(lead, now=now, ledger=world.store, rng=world.rng)
+    record = world.store.record_decision(lead, decision, now)
+    return _started(world, record, decision, now)
+
+
+def route_again(world: World, lead_id: str, now: datetime, *, exclude: frozenset[str]) -> Line:
+    """Route a lead nobody holds again: in the hand-off flow once it was qualified (when there
+    is one), else in the main routing; never to a rep in `exclude`."""
+    record = world.store.leads[lead_id]
+    flow = HANDOFF if record.qualified_by and world.router.has_flow(HANDOFF) else MAIN
+    decision = world.router.route(
+        record.lead, now=now, ledger=world.store, rng=world.rng, exclude=exclude, flow=flow
+    )
+    return place(world, lead_id, decision, now)
+
+
+def place(world: World, lead_id: str, decision: Decision, now: datetime) -> Line:
+    """Apply a decision to a lead nobody holds and return its line."""
+    record = world.store.place(lead_id, decision, now)
+    return _started(world, record, decision, now)
+
+
+def _started(world: World, record: LeadRecord, decision: Decision, now: datetime) -> Line:
+    """Start the offer's timeout or the pool's max_wait; the decision line, with the offer
+    (`number` counts every rep the lead was offered to) and who qualified the lead."""
+    line = decision.as_dict()
+    lead_id = record.lead.id
+    if decision.rep is not None and decision.offer is not None:
+        number = len(record.offered)
+        timer = offer_timer(lead_id, decision.rep, decision.offer, number, now)
+        world.timers.push(timer)
+        line["offer"] = {
+            "number": number,
+            "of": decision.offer.max_offers,
+            "expires": timer.due.isoformat(),
+        }
+    elif decision.pool is not None and record.pool_entered is not None:
+        pool = world.config.pool(decision.pool)
+        world.timers.push(wait_timer(lead_id, pool, record.pool_entered, now))
+    if record.qualified_by is not None:
+        line["qualified_by"] = record.qualified_by
+    return line
+
+
+def not_held(store: MemoryStore, lead_id: str, what: str, *, closed_ok: bool = False) -> str | None:
+    """Why nobody works the lead now, so `what` ("touch lead L1") cannot be done: unknown,
+    offered and not accepted yet, closed (unless `closed_ok`), or without an owner. The
+    service's words."""
+    record = store.leads.get(lead_id)
+    if record is None:
+        return "unknown lead"
+    if record.status == "offered":
+        return f"cannot {what}: it is offered to {record.owner}, who has not accepted it yet"
+    if not record.is_open and not closed_ok:
+        return f"cannot {what}: it is {record.status}"
+    if record.owner is None:
+        where = f"waits in pool {record.pool}" if record.pool else "has no owner"
+        return f"cannot {what}: it is {record.status} and {where}"
+    return None
