@@ -122,7 +122,7 @@ def test_a_typo_is_refused_naming_its_path_and_nothing_is_stored(service: Servic
     body = response.json()
     assert body["error"] == "invalid input"
     problems = {p["path"]: p["message"] for p in body["problems"]}
-    assert "did you mean 'round_robin'?" in problems["routing[2].assign.select"]
+    assert "did you mean 'round_robin'?" in problems["routing[3].assign.select"]
     assert "Europe/London" in problems["reps[1].timezone"]
     assert current(service)["version"] == 1
     versions = ok(service.client.get("/api/v1/routing/versions", headers=service.admin))
@@ -212,7 +212,12 @@ def test_preview_decides_like_intake_and_changes_nothing(service: Service) -> No
     assert first["pool"] is None
     assert first["version"] == 1
     assert first["reason"].startswith("latam desk: lucia")
-    assert [step["rule"] for step in first["trace"]] == ["junk", "enterprise desk", "latam desk"]
+    assert [step["rule"] for step in first["trace"]] == [
+        "junk",
+        "strategic accounts",
+        "enterprise desk",
+        "latam desk",
+    ]
     real = service.post_lead(**ES_LEAD)
     assert real["owner"] == first["owner"]
     assert real["decision"] == {k: first[k] for k in ("rule", "reason", "trace")}

@@ -432,11 +432,6 @@ def test_a_manual_assign_is_refused_for_closed_leads_unknown_reps_and_the_same_o
     assert (replay.store.open_count("ana"), replay.store.open_count("bob")) == (0, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain/timers.still_due: Holding has no claim time, so the claim_ttl timer of an "
-    "earlier claim of the same lead by the same rep acts on the new claim",
-)
 def test_a_second_claim_gets_its_own_claim_ttl() -> None:
     lines = replay_lines(
         TTL,
@@ -449,11 +444,6 @@ def test_a_second_claim_gets_its_own_claim_ttl() -> None:
     assert of_kind(lines, "returned") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routing/pools.returned_wait_timer starts a new wait timer for a lead back in its "
-    "pool while the retry timer of its failed escalation is still pending: two retry chains",
-)
 def test_a_released_lead_is_escalated_once_per_max_wait() -> None:
     lines = replay_lines(
         ESCALATE,

@@ -1,8 +1,11 @@
 """Timers: something that must happen to a lead at a later time unless the lead moved on.
 
-A timer is never cancelled. When it comes due, `still_due` compares it with the lead as it is
-then; a timer whose lead was accepted, touched, claimed or closed in the meantime is stale and
-does nothing. Replay keeps timers in memory on its virtual clock; the service stores them.
+A timer is never cancelled. Each lead counts the timers started for it, and a timer carries its
+count (`number`, stamped when it is scheduled): only the latest timer of a lead may act, so a
+new offer, claim or wait makes every earlier timer of that lead stale. When it comes due,
+`still_due` also checks that the lead is still where the timer left it (not accepted, touched,
+claimed or closed in the meantime). Replay keeps timers in memory on its virtual clock; the
+service stores them.
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ class TimerKind(StrEnum):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Timer:
-    """`number` tells this timer from later ones of the same lead: the offer's number, or the
-    lead's place in the pool (`entered`) when it started waiting."""
+    """`number`: the lead's timer count when this one was scheduled (0 until then). `since`:
+    when the claim was made, or when the lead started waiting (or escalation last failed)."""
 
     kind: TimerKind
     lead_id: str
@@ -39,16 +42,17 @@ class Holding:
     status: str
     owner: str | None
     pool: str | None
-    pool_entered: int | None
-    offers: int
     claimed_from: str | None
     last_touched_at: datetime | None
+    timers: int
 
 
 def still_due(timer: Timer, lead: Holding) -> bool:
     """Whether the timer should act on the lead as it stands now."""
+    if timer.number != lead.timers:
+        return False  # a later timer of this lead replaced it
     if timer.kind is TimerKind.OFFER:
-        return lead.status == "offered" and lead.owner == timer.rep and lead.offers == timer.number
+        return lead.status == "offered" and lead.owner == timer.rep
     if timer.kind is TimerKind.CLAIM:
         untouched = lead.last_touched_at is None or (
             timer.since is not None and lead.last_touched_at < timer.since
@@ -59,4 +63,4 @@ def still_due(timer: Timer, lead: Holding) -> bool:
             and lead.status == "routed"
             and untouched
         )
-    return lead.pool == timer.pool and lead.pool_entered == timer.number
+    return lead.pool == timer.pool

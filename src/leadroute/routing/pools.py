@@ -75,16 +75,12 @@ def next_in_pool(waiting: Sequence[Waiting], order: PoolOrder) -> Waiting | None
     return ranked[0]
 
 
-def offer_timer(lead_id: str, rep: str, offer: Offer, number: int, now: datetime) -> Timer:
-    """The timeout of the `number`th offer of a lead (to `rep`, made at `now`)."""
-    return Timer(
-        kind=TimerKind.OFFER, lead_id=lead_id, due=now + offer.timeout, rep=rep, number=number
-    )
+def offer_timer(lead_id: str, rep: str, offer: Offer, now: datetime) -> Timer:
+    """The timeout of an offer of the lead to `rep`, made at `now`."""
+    return Timer(kind=TimerKind.OFFER, lead_id=lead_id, due=now + offer.timeout, rep=rep)
 
 
-def claim_timer(
-    lead_id: str, rep: str, pool: Pool, entered: int | None, now: datetime
-) -> Timer | None:
+def claim_timer(lead_id: str, rep: str, pool: Pool, now: datetime) -> Timer | None:
     """When a claimed lead goes back if its rep has not touched it (None: no claim_ttl)."""
     if pool.claim_ttl is None:
         return None
@@ -94,14 +90,13 @@ def claim_timer(
         due=now + pool.claim_ttl,
         rep=rep,
         pool=pool.name,
-        number=entered or 0,
         since=now,
     )
 
 
-def wait_timer(lead_id: str, pool: Pool, entered: int, due_from: datetime) -> Timer | None:
-    """When a lead that entered the pool (as number `entered`) is overdue (None: no max_wait).
-    `due_from` is when it started waiting, or when escalation last failed."""
+def wait_timer(lead_id: str, pool: Pool, due_from: datetime) -> Timer | None:
+    """When a lead waiting in the pool since `due_from` (or since its escalation last failed)
+    is overdue (None: no max_wait)."""
     if pool.max_wait is None:
         return None
     return Timer(
@@ -109,21 +104,19 @@ def wait_timer(lead_id: str, pool: Pool, entered: int, due_from: datetime) -> Ti
         lead_id=lead_id,
         due=due_from + pool.max_wait,
         pool=pool.name,
-        number=entered,
         since=due_from,
     )
 
 
 def returned_wait_timer(
-    lead_id: str, pool: Pool, entered: int, pooled_at: datetime, now: datetime
+    lead_id: str, pool: Pool, pooled_at: datetime, now: datetime
 ) -> Timer | None:
-    """A lead back in its pool keeps its place and its waiting time. Its first wait timer is
-    still pending when not due yet; when it came due while the lead was claimed (and so did
-    nothing), a new one is due now."""
-    first = wait_timer(lead_id, pool, entered, pooled_at)
+    """A lead back in its pool keeps its place and its waiting time: overdue when max_wait
+    after it first entered the pool, and at once when that passed while it was claimed."""
+    first = wait_timer(lead_id, pool, pooled_at)
     if first is None or first.due > now:
-        return None
-    return Timer(kind=TimerKind.WAIT, lead_id=lead_id, due=now, pool=pool.name, number=entered)
+        return first
+    return Timer(kind=TimerKind.WAIT, lead_id=lead_id, due=now, pool=pool.name, since=pooled_at)
 
 
 def expired_reason(offer: Offer) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from leadroute.domain.errors import InvalidInput, Problem
-from leadroute.routing.engine import HANDOFF
+from leadroute.routing.engine import HANDOFF, MAIN
 from leadroute.routing.pools import returned_wait_timer
 from leadroute.services.errors import Conflict, Forbidden
 from leadroute.services.leads import visible_lead
@@ -58,8 +58,10 @@ def record_event(
         if kind == "touched":
             _touch(session, row, caller=caller, now=now, reason=reason)
         elif kind == "qualified":
+            first = row.qualified_by is None
             _qualify(session, row, caller=caller, now=now, reason=reason)
-            _hand_off(session, runtime, row, caller=caller, now=now)
+            if first:
+                _hand_off(session, runtime, row, caller=caller, now=now)
         elif kind == "released":
             _release(session, runtime, row, caller=caller, now=now, reason=reason)
         else:
@@ -157,7 +159,8 @@ def _qualify(
         raise _refused(row, f"lead {row.id} is qualified already")
     previous = row.status
     row.status = "qualified"
-    row.qualified_by, row.qualified_at = row.owner, now
+    if row.qualified_by is None:  # a closer qualifying a handed-off lead keeps the SDR's credit
+        row.qualified_by, row.qualified_at = row.owner, now
     row.updated_at = now
     log(
         session,
@@ -245,11 +248,17 @@ def _release(
         row.claimed_from = pool_name
         back_to_pool(row, now=now)
         pool = routing.router.config.pool(pool_name)
-        timer = returned_wait_timer(row.id, pool, row.pool_entered, row.pooled_at, now)
-        schedule(session, timer, now=now)
+        schedule(session, row, returned_wait_timer(row.id, pool, row.pooled_at, now), now=now)
         return
+    handed_off = row.qualified_by is not None and routing.router.has_flow(HANDOFF)
     route_and_record(
-        session, routing, row, now=now, actor=caller.actor, exclude=frozenset({previous})
+        session,
+        routing,
+        row,
+        now=now,
+        actor=caller.actor,
+        exclude=frozenset({previous}),
+        flow=HANDOFF if handed_off else MAIN,
     )
 
 

@@ -109,8 +109,8 @@ def place(
         if decision.offer is not None:
             row.offered = [*(row.offered or []), decision.rep]
             row.status = "offered"
-            timer = offer_timer(row.id, decision.rep, decision.offer, len(row.offered), now)
-            schedule(session, timer, now=now)
+            timer = offer_timer(row.id, decision.rep, decision.offer, now)
+            schedule(session, row, timer, now=now)
             kind = "lead.offered"
             details |= {
                 "number": len(row.offered),
@@ -132,9 +132,9 @@ def place(
         return
     assert decision.pool is not None, "a decision names a rep or a pool"
     row.offered = []
-    entered = enqueue(session, row, pool=decision.pool, now=now)
+    enqueue(session, row, pool=decision.pool, now=now)
     pool = routing.router.config.pool(decision.pool)
-    schedule(session, wait_timer(row.id, pool, entered, now), now=now)
+    schedule(session, row, wait_timer(row.id, pool, now), now=now)
     log(
         session,
         "lead.pooled",

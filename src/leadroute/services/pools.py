@@ -126,7 +126,7 @@ def _claim(
     rep = routing.router.reps[rep_id]
     give(session, row, rep_id=rep_id, rule=f"pool:{pool.name}", now=now, timezone=rep.timezone)
     row.claimed_from, row.status, row.offered = pool.name, "routed", []
-    schedule(session, claim_timer(row.id, rep_id, pool, row.pool_entered, now), now=now)
+    schedule(session, row, claim_timer(row.id, rep_id, pool, now), now=now)
     log(
         session,
         "lead.claimed",

@@ -65,13 +65,8 @@ def _return_to_pool(session: Session, routing: Routing, lead: LeadRow, *, now: d
     why = returned_reason(pool)
     rep = take_back(session, lead, now=now, reason=f"returned: {why}")
     back_to_pool(lead, now=now)
-    assert lead.pool_entered is not None, "a claimed lead keeps its place in the pool"
     assert lead.pooled_at is not None, "a claimed lead keeps its waiting time"
-    schedule(
-        session,
-        returned_wait_timer(lead.id, pool, lead.pool_entered, lead.pooled_at, now),
-        now=now,
-    )
+    schedule(session, lead, returned_wait_timer(lead.id, pool, lead.pooled_at, now), now=now)
     log(
         session,
         "lead.returned",
@@ -101,8 +96,7 @@ def _overdue(
     if decision.pool == pool.name:
         again = f"{why}: {decision.reason}; tried again in {_again(pool.max_wait)}"
         _report(session, lead, pool.name, again, now=now)
-        assert lead.pool_entered is not None, "a pooled lead has a place"
-        schedule(session, wait_timer(lead.id, pool, lead.pool_entered, now), now=now)
+        schedule(session, lead, wait_timer(lead.id, pool, now), now=now)
         return "kept"
     log(
         session,

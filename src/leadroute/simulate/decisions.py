@@ -3,7 +3,7 @@ record it, start the timers it calls for, print its line."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from random import Random
 
@@ -24,8 +24,8 @@ class World:
 
     router: Router
     rng: Random
-    store: MemoryStore = field(default_factory=MemoryStore)
-    timers: TimerQueue = field(default_factory=TimerQueue)
+    store: MemoryStore
+    timers: TimerQueue
 
     @property
     def config(self) -> RoutingConfig:
@@ -63,16 +63,15 @@ def _started(world: World, record: LeadRecord, decision: Decision, now: datetime
     lead_id = record.lead.id
     if decision.rep is not None and decision.offer is not None:
         number = len(record.offered)
-        timer = offer_timer(lead_id, decision.rep, decision.offer, number, now)
+        timer = offer_timer(lead_id, decision.rep, decision.offer, now)
         world.timers.push(timer)
         line["offer"] = {
             "number": number,
             "of": decision.offer.max_offers,
             "expires": timer.due.isoformat(),
         }
-    elif decision.pool is not None and record.pool_entered is not None:
-        pool = world.config.pool(decision.pool)
-        world.timers.push(wait_timer(lead_id, pool, record.pool_entered, now))
+    elif decision.pool is not None:
+        world.timers.push(wait_timer(lead_id, world.config.pool(decision.pool), now))
     if record.qualified_by is not None:
         line["qualified_by"] = record.qualified_by
     return line

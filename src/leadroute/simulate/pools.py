@@ -44,7 +44,7 @@ def claim(
         if chosen is None:
             return [{**out, "lead": None, "ok": False, "reason": "pool is empty"}]
     world.store.claim(chosen.lead_id, rep_id, now)
-    world.timers.push(claim_timer(chosen.lead_id, rep_id, pool, chosen.entered, now))
+    world.timers.push(claim_timer(chosen.lead_id, rep_id, pool, now))
     return [{**out, "lead": chosen.lead_id, "ok": True}]
 
 
@@ -116,7 +116,7 @@ def overdue(world: World, timer: Timer) -> list[Line]:
     if decision.rep is not None:
         lines.append(place(world, timer.lead_id, decision, now))
     else:
-        world.timers.push(wait_timer(timer.lead_id, pool, timer.number, now))
+        world.timers.push(wait_timer(timer.lead_id, pool, now))
     return lines
 
 
@@ -125,11 +125,9 @@ def _back_to_pool(world: World, lead_id: str, now: datetime) -> str:
     while it was claimed it is overdue now."""
     record = world.store.leads[lead_id]
     pool = world.store.return_to_pool(lead_id)
-    if record.pool_entered is not None and record.pooled_at is not None:
+    if record.pooled_at is not None:
         world.timers.push(
-            returned_wait_timer(
-                lead_id, world.config.pool(pool), record.pool_entered, record.pooled_at, now
-            )
+            returned_wait_timer(lead_id, world.config.pool(pool), record.pooled_at, now)
         )
     return pool
 

@@ -20,6 +20,7 @@ from leadroute.routing.engine import HANDOFF, Router
 from leadroute.simulate import offers, pools
 from leadroute.simulate.decisions import Line, World, not_held, route_again, route_new
 from leadroute.simulate.scenario import Event
+from leadroute.simulate.timers import TimerQueue
 from leadroute.storage.memory import MemoryStore
 
 _FIRED: dict[TimerKind, Callable[[World, Timer], list[Line]]] = {
@@ -35,10 +36,9 @@ class Replay:
     def __init__(
         self, config: RoutingConfig, *, seed: int = 0, store: MemoryStore | None = None
     ) -> None:
+        memory = store if store is not None else MemoryStore()
         self.world = World(
-            router=Router(config),
-            rng=Random(seed),
-            store=store if store is not None else MemoryStore(),
+            router=Router(config), rng=Random(seed), store=memory, timers=TimerQueue(memory)
         )
         self.router = self.world.router
         self.store: MemoryStore = self.world.store

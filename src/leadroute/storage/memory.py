@@ -13,13 +13,13 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from leadroute.domain.decisions import Decision
 from leadroute.domain.leads import Lead
 from leadroute.domain.reps import Status
-from leadroute.domain.timers import Holding
+from leadroute.domain.timers import Holding, Timer
 from leadroute.routing.accounts import account_keys
 from leadroute.routing.pools import Waiting
 
@@ -49,6 +49,8 @@ class LeadRecord:
     pool_entered: int | None = None
     pooled_at: datetime | None = None
     qualified_by: str | None = None
+    # How many timers were started for the lead; only the latest (this number) may act.
+    timers: int = 0
     # The POSIX stamp of the current assignment: a declined offer removes it from the caps.
     given_at: float | None = None
 
@@ -137,11 +139,16 @@ class MemoryStore:
             status=record.status,
             owner=record.owner,
             pool=record.pool,
-            pool_entered=record.pool_entered,
-            offers=len(record.offered),
             claimed_from=record.claimed_from,
             last_touched_at=record.last_touched_at,
+            timers=record.timers,
         )
+
+    def stamp(self, timer: Timer) -> Timer:
+        """The timer as its lead's latest (earlier timers of the lead become stale)."""
+        record = self.leads[timer.lead_id]
+        record.timers += 1
+        return replace(timer, number=record.timers)
 
     # Changes ------------------------------------------------------------------------------
     def set_status(self, rep_id: str, status: Status) -> None:

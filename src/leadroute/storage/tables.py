@@ -112,6 +112,8 @@ class LeadRow(Base):
     qualified_by: Mapped[str | None] = mapped_column(String(100))
     qualified_at: Mapped[datetime | None]
     last_touched_at: Mapped[datetime | None]
+    # How many timers were started for the lead; only the latest (this number) may act.
+    timers: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     __table_args__ = (
         Index(

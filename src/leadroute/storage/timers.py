@@ -12,17 +12,19 @@ from leadroute.domain.timers import Holding, Timer, TimerKind
 from leadroute.storage.tables import LeadRow, TimerRow
 
 
-def schedule(session: Session, timer: Timer | None, *, now: datetime) -> None:
+def schedule(session: Session, lead: LeadRow, timer: Timer | None, *, now: datetime) -> None:
+    """Store the timer as the lead's latest (its earlier ones become stale)."""
     if timer is None:
         return
+    lead.timers = (lead.timers or 0) + 1
     session.add(
         TimerRow(
-            lead_id=timer.lead_id,
+            lead_id=lead.id,
             kind=timer.kind.value,
             due_at=timer.due,
             rep_id=timer.rep,
             pool=timer.pool,
-            number=timer.number,
+            number=lead.timers,
             since=timer.since,
             created_at=now,
         )
@@ -70,8 +72,7 @@ def holding_of(lead: LeadRow) -> Holding:
         status=lead.status,
         owner=lead.owner,
         pool=lead.pool,
-        pool_entered=lead.pool_entered,
-        offers=len(lead.offered or []),
         claimed_from=lead.claimed_from,
         last_touched_at=lead.last_touched_at,
+        timers=lead.timers or 0,
     )

@@ -30,6 +30,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("qualified_by", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("qualified_at", _TIME, nullable=True))
         batch_op.add_column(sa.Column("last_touched_at", _TIME, nullable=True))
+        batch_op.add_column(
+            sa.Column("timers", sa.Integer(), nullable=False, server_default=sa.text("0"))
+        )
     op.execute("UPDATE leads SET last_touched_at = touched_at")
     with op.batch_alter_table("assignments", schema=None) as batch_op:
         batch_op.add_column(
@@ -70,6 +73,7 @@ def downgrade() -> None:
     with op.batch_alter_table("assignments", schema=None) as batch_op:
         batch_op.drop_column("counted")
     with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.drop_column("timers")
         batch_op.drop_column("last_touched_at")
         batch_op.drop_column("qualified_at")
         batch_op.drop_column("qualified_by")
