@@ -191,6 +191,12 @@ def _close(
     correction = previous in CLOSED
     if correction and previous == result and row.amount == amount:
         raise _refused(row, f"lead {row.id} is {previous} already")
+    if result == "won" and row.status == "offered":
+        raise _refused(
+            row,
+            f"cannot mark lead {row.id} won: it is offered to {row.owner}, who has not "
+            "accepted it yet",
+        )
     if row.owner is None and result == "won":
         where = f"in pool {row.pool}" if row.pool else "unowned"
         raise _refused(row, f"cannot mark lead {row.id} won: it is {row.status} and {where}")

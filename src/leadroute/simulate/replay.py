@@ -21,7 +21,7 @@ from leadroute.simulate import offers, pools
 from leadroute.simulate.decisions import Line, World, not_held, route_again, route_new
 from leadroute.simulate.scenario import Event
 from leadroute.simulate.timers import TimerQueue
-from leadroute.storage.memory import MemoryStore
+from leadroute.storage.memory import CLOSED, MemoryStore
 
 _FIRED: dict[TimerKind, Callable[[World, Timer], list[Line]]] = {
     TimerKind.OFFER: offers.expire,
@@ -96,7 +96,7 @@ class Replay:
         lead_id, result = str(event.body["lead"]), str(event.body["result"])
         amount = event.body.get("amount")
         out: Line = {"outcome": lead_id, "result": result}
-        refusal = self._outcome_refusal(lead_id, result)
+        refusal = self._outcome_refusal(lead_id, result, amount)
         if refusal is not None:
             return [{**out, "ok": False, "reason": refusal}]
         record = self.store.leads[lead_id]
@@ -160,13 +160,18 @@ class Replay:
         record = self.store.leads[lead_id]
         return self.router.has_flow(HANDOFF) and record.qualified_by is None and record.is_open
 
-    def _outcome_refusal(self, lead_id: str, result: str) -> str | None:
+    def _outcome_refusal(self, lead_id: str, result: str, amount: object) -> str | None:
         """Touches, qualifying and winning need an owner who accepted the lead; a won or lost
-        result may correct an earlier one; a pooled lead may be lost or disqualified."""
+        result may correct an earlier one (not repeat it); a pooled lead may be lost or
+        disqualified."""
+        record = self.store.leads.get(lead_id)
+        if record is not None and record.status == result and result in CLOSED:
+            value = float(amount) if isinstance(amount, int | float) else None
+            if record.amount == value:
+                return f"lead {lead_id} is {result} already"
         if result == "touched":
             return not_held(self.store, lead_id, f"touch lead {lead_id}")
         if result == "qualified":
-            record = self.store.leads.get(lead_id)
             if record is not None and record.status == "qualified":
                 return f"lead {lead_id} is qualified already"
             return not_held(self.store, lead_id, f"qualify lead {lead_id}")
