@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -167,9 +168,7 @@ def _drive(step: Lockstep, rng: Random, *, actions: int) -> None:
                 now,
                 "lead",
                 {"id": lead_id, **payload},
-                lambda p=payload, at=now: (
-                    take_lead(runtime=step.runtime, payload=p, caller=SYSTEM, now=at).body
-                ),
+                partial(_post, step.runtime, payload, now),
             )
             step.ids[lead_id] = str(body["id"])
             continue
@@ -192,9 +191,7 @@ def _drive(step: Lockstep, rng: Random, *, actions: int) -> None:
                 now,
                 "claim",
                 {"pool": pool, "rep": rep},
-                lambda p=pool, r=as_rep, at=now: claim_next(
-                    runtime=step.runtime, pool_name=p, caller=r, now=at
-                ),
+                partial(claim_next, runtime=step.runtime, pool_name=pool, caller=as_rep, now=now),
             )
         elif roll < 0.55:
             pool = record.pool or rng.choice(POOLS[:3])
@@ -202,27 +199,21 @@ def _drive(step: Lockstep, rng: Random, *, actions: int) -> None:
                 now,
                 "claim",
                 {"pool": pool, "rep": rep, "lead": lead},
-                lambda s=sid, r=as_rep, at=now: claim_lead(
-                    runtime=step.runtime, lead_id=s, caller=r, now=at
-                ),
+                partial(claim_lead, runtime=step.runtime, lead_id=sid, caller=as_rep, now=now),
             )
         elif roll < 0.65:
             step.act(
                 now,
                 "accept",
                 {"lead": lead, "rep": rep},
-                lambda s=sid, r=as_rep, at=now: accept_offer(
-                    runtime=step.runtime, lead_id=s, caller=r, now=at
-                ),
+                partial(accept_offer, runtime=step.runtime, lead_id=sid, caller=as_rep, now=now),
             )
         elif roll < 0.72:
             step.act(
                 now,
                 "decline",
                 {"lead": lead, "rep": rep},
-                lambda s=sid, r=as_rep, at=now: decline_offer(
-                    runtime=step.runtime, lead_id=s, caller=r, now=at
-                ),
+                partial(decline_offer, runtime=step.runtime, lead_id=sid, caller=as_rep, now=now),
             )
         elif roll < 0.92:
             kind = rng.choice(["release", "touch", "qualified", "qualified", "won", "lost"])
@@ -237,8 +228,13 @@ def _drive(step: Lockstep, rng: Random, *, actions: int) -> None:
                 now,
                 scenario_kind,
                 body,
-                lambda s=sid, k=event_kind, at=now: record_event(
-                    runtime=step.runtime, lead_id=s, kind=k, caller=SYSTEM, now=at
+                partial(
+                    record_event,
+                    runtime=step.runtime,
+                    lead_id=sid,
+                    kind=event_kind,
+                    caller=SYSTEM,
+                    now=now,
                 ),
             )
         else:
@@ -246,15 +242,20 @@ def _drive(step: Lockstep, rng: Random, *, actions: int) -> None:
                 now,
                 "assign",
                 {"lead": lead, "rep": rep, "reason": "manager's call"},
-                lambda s=sid, r=rep, at=now: assign_lead(
+                partial(
+                    assign_lead,
                     runtime=step.runtime,
-                    lead_id=s,
-                    rep_id=r,
+                    lead_id=sid,
+                    rep_id=rep,
                     reason="manager's call",
                     caller=SYSTEM,
-                    now=at,
+                    now=now,
                 ),
             )
+
+
+def _post(runtime: Runtime, payload: dict[str, object], now: datetime) -> dict[str, Any]:
+    return take_lead(runtime=runtime, payload=payload, caller=SYSTEM, now=now).body
 
 
 def _compare(step: Lockstep) -> None:
