@@ -47,7 +47,7 @@ def test_a_qualified_lead_is_handed_to_a_closer_and_the_sdr_keeps_the_credit() -
             "rep": "cole",
             "pool": None,
             "rule": "closers",
-            "reason": "closers: cole (round robin: never served by this rule)",
+            "reason": "closers: offered to cole (round robin: never served by this rule)",
             "offer": {"number": 1, "of": 2, "expires": at(40)},
             "qualified_by": "sam",
         },

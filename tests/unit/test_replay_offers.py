@@ -32,7 +32,7 @@ def test_an_offer_line_says_which_offer_it_is_and_when_it_expires() -> None:
             "rep": "ana",
             "pool": None,
             "rule": "demo requests",
-            "reason": "demo requests: ana (round robin: never served by this rule)",
+            "reason": "demo requests: offered to ana (round robin: never served by this rule)",
             "offer": {"number": 1, "of": 3, "expires": at(2)},
         }
     ]

@@ -254,7 +254,7 @@ class Router:
                 rep=attempt.choice.rep.id,
                 pool=None,
                 rule=rule.name,
-                summary=Summary(rule.name, attempt),
+                summary=Summary(rule.name, attempt, rule.assign.offer is not None),
                 steps=tuple(steps),
                 selector=rule.assign.select if not rule.assign.owner_of else "owner_of",
                 credits=attempt.choice.credits,
@@ -348,7 +348,9 @@ class Router:
             exclude=exclude,
             beaten=beaten,
             choice=choice,
-            detail=f"chose {choice.rep.id}" if choice else detail,
+            detail=(f"offered to {choice.rep.id}" if ask.offer else f"chose {choice.rep.id}")
+            if choice
+            else detail,
         )
 
     def _with_skills(

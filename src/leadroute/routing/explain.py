@@ -85,12 +85,14 @@ class Summary:
 
     rule: str
     attempt: Attempt
+    offered: bool = False
 
     def __call__(self) -> str:
         choice = self.attempt.choice
         assert choice is not None, "a summary is only made for a chosen rep"
         skipped = [note for note in self.attempt.notes() if not note.eligible]
-        text = f"{self.rule}: {choice.rep.id} ({choice.why})"
+        to = "offered to " if self.offered else ""
+        text = f"{self.rule}: {to}{choice.rep.id} ({choice.why})"
         if skipped:
             shown = ", ".join(f"{n.rep} ({n.reason})" for n in skipped[:_SUMMARY_SKIPS])
             more = len(skipped) - _SUMMARY_SKIPS
