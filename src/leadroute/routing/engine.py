@@ -179,15 +179,22 @@ class Router:
         """Where an offered lead goes after its latest offer was declined or timed out: to the
         next eligible rep of the same rule (never one it was offered to), and once `max_offers`
         reps were asked or none is left, where the rule's `on_empty` says (a pool, or the rules
-        after it and the fallback)."""
+        after it and the fallback). When the routing in force has no such rule any more (it
+        was renamed or removed since the offer), the lead is routed afresh in the main flow,
+        still never to a rep it was offered to."""
         moment = Moment(now=now, ledger=ledger)
         answers = self._gate.open(moment)
+        if rule not in self._where:
+            gone = f"offered under rule {rule!r}, which the routing in force no longer has"
+            steps: list[Step] = [(rule, False, Written((f"{gone}; routed afresh", ())))]
+            exclude = frozenset(offered)
+            return self._from(self._flows[MAIN], 0, lead, moment, answers, rng, exclude, steps)
         flow_name, index = self._where[rule]
         flow = self._flows[flow_name]
         target = flow.rules[index][0]
         offer = target.assign.offer if target.assign else None
         exclude = frozenset(offered)
-        steps: list[Step] = []
+        steps = []
         if offer is not None and len(offered) < offer.max_offers:
             decision = self._try(target, lead, moment, answers, rng, exclude, steps)
             if decision is not None:

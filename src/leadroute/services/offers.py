@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from leadroute.domain.timers import TimerKind
 from leadroute.services.errors import Conflict, Forbidden
 from leadroute.services.leads import visible_lead
 from leadroute.services.placing import reoffer_and_record
@@ -16,6 +17,7 @@ from leadroute.services.runtime import Routing, Runtime
 from leadroute.services.views import lead_detail
 from leadroute.storage.owners import log, take_back
 from leadroute.storage.tables import LeadRow
+from leadroute.storage.timers import latest_pending
 
 _REASON_LENGTH = 1000
 
@@ -25,7 +27,7 @@ def accept_offer(
 ) -> dict[str, Any]:
     """The offered rep (or a manager for them) accepts: the lead is theirs."""
     with runtime.database.writing() as session:
-        row = _offered(session, runtime, lead_id, caller, "accept")
+        row = _offered(session, runtime, lead_id, caller, "accept", now)
         row.status, row.offered, row.updated_at = "routed", [], now
         log(
             session,
@@ -46,7 +48,7 @@ def decline_offer(
     never again to this one; after max_offers it goes where the rule's on_empty says."""
     why = (reason or "").strip()[:_REASON_LENGTH] or None
     with runtime.database.writing() as session:
-        row = _offered(session, runtime, lead_id, caller, "decline")
+        row = _offered(session, runtime, lead_id, caller, "decline", now)
         routing = runtime.routing(session)
         withdraw(session, routing, row, now=now, actor=caller.actor, kind="lead.declined", why=why)
         return lead_detail(session, row)
@@ -73,7 +75,7 @@ def withdraw(
 
 
 def _offered(
-    session: Session, runtime: Runtime, lead_id: str, caller: Principal, verb: str
+    session: Session, runtime: Runtime, lead_id: str, caller: Principal, verb: str, now: datetime
 ) -> LeadRow:
     if caller.role not in (Role.ADMIN, Role.MANAGER, Role.REP):
         raise Forbidden(f"the {caller.role.value} role may not {verb} offers")
@@ -88,4 +90,14 @@ def _offered(
         )
     if caller.role is Role.REP and row.owner != caller.rep_id:
         raise Forbidden(f"lead {row.id} is offered to another rep")
+    timeout = latest_pending(session, row)
+    if timeout is not None and timeout.kind == TimerKind.OFFER and timeout.due_at <= now:
+        # The worker has not caught up yet; replay would have moved the lead on already.
+        raise Conflict(
+            f"cannot {verb}: the offer of lead {row.id} to {row.owner} expired at "
+            f"{timeout.due_at.isoformat()}; it goes to the next rep",
+            lead=row.id,
+            status=row.status,
+            owner=row.owner,
+        )
     return row

@@ -60,9 +60,7 @@ def claim_next(
     with runtime.database.writing() as session:
         routing = runtime.routing(session)
         claimer = _claimer(routing, caller, rep_id)
-        pool = _pool(routing, pool_name)
-        if caller.role is Role.REP and not is_member(routing.router.reps[claimer], pool):
-            raise NotFound(f"no pool {pool_name}")
+        pool = _pool(routing, pool_name, caller)
         _check(session, routing, claimer, pool, now, cherry_pick=False)
         rows = waiting_leads(session, pool.name, pool.order, limit=1)
         if not rows:
@@ -97,9 +95,7 @@ def get_pool(
     """One pool and, unless it is blind to the caller, its waiting leads in claim order."""
     with runtime.database.reading() as session:
         routing = runtime.routing(session)
-        pool = next((p for p in _visible_pools(routing, caller) if p.name == pool_name), None)
-        if pool is None:
-            raise NotFound(f"no pool {pool_name}")
+        pool = _pool(routing, pool_name, caller)
         overdue = {pool.name: now - pool.max_wait} if pool.max_wait else {}
         counts = pool_counts(session, [pool.name], overdue_before=overdue)[pool.name]
         view = _pool_view(
@@ -178,11 +174,12 @@ def _claimer(routing: Routing, caller: Principal, rep_id: str | None) -> str:
     return rep_id
 
 
-def _pool(routing: Routing, name: str) -> Pool:
-    pool = routing.router.config.pools.get(name)
-    if pool is None:
-        raise NotFound(f"no pool {name} (pools: {', '.join(sorted(routing.router.config.pools))})")
-    return pool
+def _pool(routing: Routing, name: str, caller: Principal) -> Pool:
+    """The pool, if the caller may see it; NotFound naming only the pools they may see."""
+    visible = {pool.name: pool for pool in _visible_pools(routing, caller)}
+    if name not in visible:
+        raise NotFound(f"no pool {name} (pools: {', '.join(sorted(visible)) or 'none'})")
+    return visible[name]
 
 
 def _visible_pools(routing: Routing, caller: Principal) -> list[Pool]:

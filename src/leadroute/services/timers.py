@@ -1,10 +1,13 @@
 """Firing stored timers: offers that time out, claims left untouched past claim_ttl, leads
 waiting in a pool past max_wait. Each timer fires once, in its own transaction under the
 routing lock; a timer whose lead moved on in the meantime is marked stale and does nothing
-(domain/timers.py `still_due`)."""
+(domain/timers.py `still_due`). A timer that fails is logged and tried again later (1, 2, 4,
+8 minutes), so it never holds up the others; after five failures it is given up and the lead's
+timeline says so."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -22,30 +25,66 @@ from leadroute.routing.pools import (
 from leadroute.services.offers import withdraw
 from leadroute.services.placing import decide, lead_of, place, seeded
 from leadroute.services.runtime import Routing, Runtime
-from leadroute.storage.owners import back_to_pool, log, take_back
-from leadroute.storage.tables import LeadRow
+from leadroute.storage.owners import back_to_pool, take_back
+from leadroute.storage.owners import log as record
+from leadroute.storage.tables import LeadRow, TimerRow
 from leadroute.storage.timers import due_timers, holding_of, schedule, timer_of
 
 WORKER = "worker"
+MAX_ATTEMPTS = 5
+RETRY_AFTER = timedelta(minutes=1)
+
+log = logging.getLogger("leadroute.worker")
 
 
 def fire_due(runtime: Runtime, *, now: datetime, limit: int = 100) -> int:
-    """Fire up to `limit` timers due at `now`; return how many were taken (stale ones too)."""
+    """Fire up to `limit` timers due at `now`; return how many were taken (stale and failed
+    ones too)."""
     taken = 0
     while taken < limit:
-        with runtime.database.writing() as session:
-            rows = due_timers(session, now=now, limit=1)
-            if not rows:
-                break
-            row = rows[0]
-            lead = session.get(LeadRow, row.lead_id)
-            timer = timer_of(row)
-            outcome = "stale"
-            if lead is not None and still_due(timer, holding_of(lead)):
-                outcome = _fire(session, runtime.routing(session), lead, timer, now=now)
-            row.fired_at, row.outcome = now, outcome
+        taken_id: int | None = None
+        try:
+            with runtime.database.writing() as session:
+                rows = due_timers(session, now=now, limit=1)
+                if not rows:
+                    break
+                row = rows[0]
+                taken_id = row.id
+                lead = session.get(LeadRow, row.lead_id)
+                timer = timer_of(row)
+                outcome = "stale"
+                if lead is not None and still_due(timer, holding_of(lead)):
+                    outcome = _fire(session, runtime.routing(session), lead, timer, now=now)
+                row.fired_at, row.outcome = now, outcome
+        except Exception:
+            if taken_id is None:
+                raise  # the database itself failed: the worker loop retries the pass
+            log.exception("timer %s failed; it is tried again later", taken_id)
+            _postpone(runtime, taken_id, now=now)
         taken += 1
     return taken
+
+
+def _postpone(runtime: Runtime, timer_id: int, *, now: datetime) -> None:
+    with runtime.database.writing() as session:
+        row = session.get(TimerRow, timer_id)
+        if row is None or row.fired_at is not None:
+            return
+        row.attempts = (row.attempts or 0) + 1
+        if row.attempts < MAX_ATTEMPTS:
+            row.due_at = now + RETRY_AFTER * 2 ** (row.attempts - 1)
+            return
+        row.fired_at, row.outcome = now, "failed"
+        record(
+            session,
+            "timer.failed",
+            at=now,
+            actor=WORKER,
+            lead_id=row.lead_id,
+            reason=f"the {row.kind} timer failed {row.attempts} times and was given up; "
+            "see the worker's log",
+            data={"timer": row.id, "kind": row.kind},
+        )
 
 
 def _fire(session: Session, routing: Routing, lead: LeadRow, timer: Timer, *, now: datetime) -> str:
@@ -67,7 +106,7 @@ def _return_to_pool(session: Session, routing: Routing, lead: LeadRow, *, now: d
     back_to_pool(lead, now=now)
     assert lead.pooled_at is not None, "a claimed lead keeps its waiting time"
     schedule(session, lead, returned_wait_timer(lead.id, pool, lead.pooled_at, now), now=now)
-    log(
+    record(
         session,
         "lead.returned",
         at=now,
@@ -98,7 +137,7 @@ def _overdue(
         _report(session, lead, pool.name, again, now=now)
         schedule(session, lead, wait_timer(lead.id, pool, now), now=now)
         return "kept"
-    log(
+    record(
         session,
         "lead.escalated",
         at=now,
@@ -115,7 +154,7 @@ def _overdue(
 
 def _report(session: Session, lead: LeadRow, pool: str, reason: str, *, now: datetime) -> None:
     """An overdue lead stays where it is; the event log (and so managers) hear of it."""
-    log(
+    record(
         session,
         "lead.overdue",
         at=now,

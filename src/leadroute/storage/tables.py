@@ -108,7 +108,7 @@ class LeadRow(Base):
     # claimed lead is out of its pool, so it goes back to its old place.
     pooled_at: Mapped[datetime | None]
     claimed_from: Mapped[str | None] = mapped_column(String(100))
-    offered: Mapped[list[str]] = mapped_column(JSON, default=list)
+    offered: Mapped[list[str] | None] = mapped_column(JSON, default=list)  # None: none
     qualified_by: Mapped[str | None] = mapped_column(String(100))
     qualified_at: Mapped[datetime | None]
     last_touched_at: Mapped[datetime | None]
@@ -254,6 +254,8 @@ class TimerRow(Base):
     pool: Mapped[str | None] = mapped_column(String(100))
     number: Mapped[int] = mapped_column(BigInteger, default=0)
     since: Mapped[datetime | None]
+    # Failed tries: a timer that fails is tried again later, and given up after a few.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime]
     fired_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(40))

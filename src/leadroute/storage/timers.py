@@ -55,6 +55,17 @@ def next_due(session: Session) -> datetime | None:
     )
 
 
+def latest_pending(session: Session, lead: LeadRow) -> TimerRow | None:
+    """The lead's latest timer (the only one that may act) when it has not fired yet."""
+    return session.scalars(
+        select(TimerRow).where(
+            TimerRow.lead_id == lead.id,
+            TimerRow.number == (lead.timers or 0),
+            TimerRow.fired_at.is_(None),
+        )
+    ).first()
+
+
 def timer_of(row: TimerRow) -> Timer:
     return Timer(
         kind=TimerKind(row.kind),

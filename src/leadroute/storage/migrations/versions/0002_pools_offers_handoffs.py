@@ -21,23 +21,23 @@ _TIME = leadroute.storage.tables.UtcDateTime(timezone=True)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("pooled_at", _TIME, nullable=True))
-        batch_op.add_column(sa.Column("claimed_from", sa.String(length=100), nullable=True))
-        batch_op.add_column(
-            sa.Column("offered", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
-        )
-        batch_op.add_column(sa.Column("qualified_by", sa.String(length=100), nullable=True))
-        batch_op.add_column(sa.Column("qualified_at", _TIME, nullable=True))
-        batch_op.add_column(sa.Column("last_touched_at", _TIME, nullable=True))
-        batch_op.add_column(
-            sa.Column("timers", sa.Integer(), nullable=False, server_default=sa.text("0"))
-        )
+    # Plain ADD COLUMN (no batch copy of the table): SQLite adds a column in place, and
+    # copying `leads` would trip the foreign keys that point at it.
+    for column in (
+        sa.Column("pooled_at", _TIME, nullable=True),
+        sa.Column("claimed_from", sa.String(length=100), nullable=True),
+        sa.Column("offered", sa.JSON(), nullable=True),
+        sa.Column("qualified_by", sa.String(length=100), nullable=True),
+        sa.Column("qualified_at", _TIME, nullable=True),
+        sa.Column("last_touched_at", _TIME, nullable=True),
+        sa.Column("timers", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    ):
+        op.add_column("leads", column)
     op.execute("UPDATE leads SET last_touched_at = touched_at")
-    with op.batch_alter_table("assignments", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("counted", sa.Boolean(), nullable=False, server_default=sa.text("true"))
-        )
+    op.add_column(
+        "assignments",
+        sa.Column("counted", sa.Boolean(), nullable=False, server_default=sa.text("true")),
+    )
     op.create_table(
         "timers",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("pool", sa.String(length=100), nullable=True),
         sa.Column("number", sa.BigInteger(), nullable=False),
         sa.Column("since", _TIME, nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default=sa.text("0")),
         sa.Column("created_at", _TIME, nullable=False),
         sa.Column("fired_at", _TIME, nullable=True),
         sa.Column("outcome", sa.String(length=40), nullable=True),
