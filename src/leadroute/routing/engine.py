@@ -26,6 +26,7 @@ from leadroute.routing.ledger import Ledger
 from leadroute.routing.moment import Moment
 from leadroute.routing.selectors import SELECTORS, Choice, Selection
 from leadroute.rules.conditions import Always, Condition, Predicate, predicate
+from leadroute.scoring.predictor import Predictor
 
 # Distinct (country, region) pairs whose covering reps are remembered; past this, start over.
 _PLACES_REMEMBERED = 4096
@@ -62,8 +63,9 @@ class _Plan:
 class Router:
     """A compiled routing config: candidate lists, skill and territory indexes built once."""
 
-    def __init__(self, config: RoutingConfig) -> None:
+    def __init__(self, config: RoutingConfig, *, predictor: Predictor | None = None) -> None:
         self.config = config
+        self.predictor = predictor
         self.reps: Mapping[str, Rep] = {rep.id: rep for rep in config.reps}
         flows: dict[str, tuple[tuple[Rule, ...], Rule, str, str]] = {
             MAIN: (
@@ -135,12 +137,16 @@ class Router:
         return self._flows[where[0]].rules[where[1]][0] if where else None
 
     def score(self, lead: Lead) -> Lead:
-        """The lead with `score` set by the scoring rules (unchanged when there are none)."""
-        points = self.config.scoring.score(lead.fields)
-        if points is None:
+        """The lead with `score_model` set by the predictive model (when there is one), then
+        `score` by the scoring rules (unchanged when there are none)."""
+        if self.predictor is None and not self.config.scoring.rules:
             return lead
         fields = dict(lead.fields)
-        fields["score"] = points
+        if self.predictor is not None:
+            fields["score_model"] = round(self.predictor.probability(fields), 4)
+        points = self.config.scoring.score(fields)
+        if points is not None:
+            fields["score"] = points
         return Lead(id=lead.id, received_at=lead.received_at, fields=fields)
 
     def route(
