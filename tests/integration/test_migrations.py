@@ -33,7 +33,7 @@ def differences(database: Database, **options: Any) -> list[Any]:
 def test_the_migrated_schema_is_the_models_schema(database_url: str) -> None:
     database = connect(database_url)
     try:
-        assert upgrade(database) == ["0001", "0002"]
+        assert upgrade(database) == ["0001", "0002", "0003"]
         assert current_revision(database) == "0002"
         assert differences(database) == []
         assert differences(database, compare_type=True) == []
@@ -107,7 +107,7 @@ def test_a_first_release_database_upgrades_keeping_its_leads(
                 .values(lead_id="L1", rep_id="sam", rule="inbound rotation", assigned_at=RECEIVED)
             )
             connection.execute(_as_of(connection, RepLoad).insert().values(rep_id="sam", open=1))
-        assert upgrade(database) == ["0002"]
+        assert upgrade(database) == ["0002", "0003"]
         with database.reading() as session:
             lead = session.get(LeadRow, "L1")
             assert lead is not None

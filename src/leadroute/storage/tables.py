@@ -114,6 +114,16 @@ class LeadRow(Base):
     last_touched_at: Mapped[datetime | None]
     # How many timers were started for the lead; only the latest (this number) may act.
     timers: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Qualification, duplicates and accounts (issue "Qualification, scoring and duplicate/
+    # account matching"): the grade of the score, why the lead is nurtured or disqualified,
+    # the normalised keys duplicates are found by, the lead it duplicates, its account.
+    grade: Mapped[str | None] = mapped_column(String(40))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    email_key: Mapped[str | None] = mapped_column(String(320))
+    phone_key: Mapped[str | None] = mapped_column(String(40))
+    company_key: Mapped[str | None] = mapped_column(String(600))
+    duplicate_of: Mapped[str | None] = mapped_column(String(64))
+    account_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index(
@@ -128,6 +138,9 @@ class LeadRow(Base):
         Index("ix_leads_owner_status", "owner", "status"),
         Index("ix_leads_pool", "pool", "pool_entered"),
         Index("ix_leads_status", "status"),
+        Index("ix_leads_email_key", "email_key"),
+        Index("ix_leads_phone_key", "phone_key"),
+        Index("ix_leads_company_key", "company_key"),
     )
 
 
@@ -271,6 +284,43 @@ class TimerRow(Base):
     )
 
 
+class ActivityRow(Base):
+    """A behaviour event of a lead posted by a marketing tool (email_opened, link_clicked,
+    ...) or a repeated form submission merged into it; scoring counts them with decay."""
+
+    __tablename__ = "activities"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    lead_id: Mapped[str] = mapped_column(ForeignKey("leads.id"))
+    type: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime]
+    source: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[Json]
+
+    __table_args__ = (Index("ix_activities_lead", "lead_id", "at"),)
+
+
+class AccountRow(Base):
+    """A customer or target account: its name, web domains and owner (imported or posted)."""
+
+    __tablename__ = "accounts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), index=True)
+    domains: Mapped[list[str]]
+    owner: Mapped[str | None] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class AccountDomain(Base):
+    """Which account a web domain belongs to (one account per domain)."""
+
+    __tablename__ = "account_domains"
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+
+
 class ApiKeyRow(Base):
     """An API key: only a SHA-256 of its secret is stored; the key is shown once."""
 
@@ -298,7 +348,10 @@ class IdempotencyRow(Base):
 
 
 __all__ = [
+    "AccountDomain",
     "AccountKey",
+    "AccountRow",
+    "ActivityRow",
     "ApiKeyRow",
     "AssignmentRow",
     "Base",
