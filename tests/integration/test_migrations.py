@@ -34,7 +34,7 @@ def test_the_migrated_schema_is_the_models_schema(database_url: str) -> None:
     database = connect(database_url)
     try:
         assert upgrade(database) == ["0001", "0002", "0003"]
-        assert current_revision(database) == "0002"
+        assert current_revision(database) == "0003"
         assert differences(database) == []
         assert differences(database, compare_type=True) == []
     finally:
