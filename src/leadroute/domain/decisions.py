@@ -107,7 +107,8 @@ Step = tuple[str, bool, Callable[[], Explanation]]
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Decision:
-    """Where one lead goes: to exactly one rep, or to exactly one pool.
+    """Where one lead goes: to exactly one rep, or to exactly one pool (or, disqualified by
+    the `qualify:` section, to neither: `verdict` says so).
 
     `summary` writes the one-line reason; `steps` are the rules tried, in order. `credits` are
     the rotation changes the weighted selector asks the ledger to record. `offer` is set when
@@ -123,6 +124,7 @@ class Decision:
     selector: str | None = None
     credits: tuple[tuple[str, float], ...] = ()
     offer: Offer | None = None
+    verdict: str | None = None  # "nurture" or "disqualified" when qualification decided
 
     @property
     def reason(self) -> str:

@@ -24,8 +24,10 @@ from leadroute.routing.filters import Filter, location, plan, specificity, wante
 from leadroute.routing.gate import Answers, Gate
 from leadroute.routing.ledger import Ledger
 from leadroute.routing.moment import Moment
+from leadroute.routing.qualify import NURTURE, judge
 from leadroute.routing.selectors import SELECTORS, Choice, Selection
 from leadroute.rules.conditions import Always, Condition, Predicate, predicate
+from leadroute.scoring.points import Activity
 from leadroute.scoring.predictor import Predictor
 
 # Distinct (country, region) pairs whose covering reps are remembered; past this, start over.
@@ -136,17 +138,23 @@ class Router:
         where = self._where.get(name)
         return self._flows[where[0]].rules[where[1]][0] if where else None
 
-    def score(self, lead: Lead) -> Lead:
+    def score(
+        self, lead: Lead, *, activities: Sequence[Activity] = (), now: datetime | None = None
+    ) -> Lead:
         """The lead with `score_model` set by the predictive model (when there is one), then
-        `score` by the scoring rules (unchanged when there are none)."""
-        if self.predictor is None and not self.config.scoring.rules:
+        `score` by the scoring rules (its activities fading by their age at `now`) and
+        `grade` by the grades (unchanged when there are none)."""
+        scoring = self.config.scoring
+        if self.predictor is None and not scoring.active:
             return lead
         fields = dict(lead.fields)
         if self.predictor is not None:
             fields["score_model"] = round(self.predictor.probability(fields), 4)
-        points = self.config.scoring.score(fields)
+        points = scoring.score(fields, activities, now or lead.received_at)
         if points is not None:
             fields["score"] = points
+            if scoring.grades:
+                fields["grade"] = scoring.grade(points)
         return Lead(id=lead.id, received_at=lead.received_at, fields=fields)
 
     def route(
@@ -170,7 +178,23 @@ class Router:
         """
         moment = Moment(now=now, ledger=ledger)
         answers = self._gate.open(moment)
-        return self._from(self._flows[flow], 0, lead, moment, answers, rng, exclude, [])
+        steps: list[Step] = []
+        qualification = self.config.qualify
+        if flow == MAIN and qualification is not None:
+            verdict = judge(qualification, lead.fields)
+            steps.append(("qualify", verdict.status is None, Written((verdict.why, ()))))
+            if verdict.status is not None:
+                pool = qualification.nurture_pool if verdict.status == NURTURE else None
+                return Decision(
+                    lead_id=lead.id,
+                    rep=None,
+                    pool=pool,
+                    rule="qualify",
+                    summary=Said(f"qualify: {verdict.why}"),
+                    steps=tuple(steps),
+                    verdict=verdict.status,
+                )
+        return self._from(self._flows[flow], 0, lead, moment, answers, rng, exclude, steps)
 
     def reoffer(
         self,

@@ -25,6 +25,7 @@ from leadroute.geo import territory_code
 from leadroute.routing.config import Assign, Handoff, Prior, RoutingConfig, Rule
 from leadroute.routing_file.calendars import country_calendar, supported_codes
 from leadroute.routing_file.messages import problems_from
+from leadroute.routing_file.qualifying import build_qualify, build_scoring
 from leadroute.routing_file.schema import (
     AssignSchema,
     FallbackSchema,
@@ -38,7 +39,6 @@ from leadroute.routing_file.schema import (
 from leadroute.rules import ALWAYS as ALWAYS_TRUE
 from leadroute.rules import Condition, parse_condition
 from leadroute.rules.parsing import suggest
-from leadroute.scoring.points import PointsRule, Scoring
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -119,13 +119,8 @@ class Builder:
             + handoff_names
         )
         self._triage_is_for_managers(pools, (*rules, *(handoff.rules if handoff else ())))
-        points = self.scoring.rules if self.scoring else []
-        scoring = Scoring(
-            rules=tuple(
-                PointsRule(when=self._when(r.when, f"scoring.rules[{i}].when"), points=r.points)
-                for i, r in enumerate(points)
-            )
-        )
+        scoring = build_scoring(self, self.scoring)
+        qualify = build_qualify(self, doc.qualify)
         if self.problems:
             return None
         return RoutingConfig(
@@ -137,10 +132,25 @@ class Builder:
             scoring=scoring,
             handoff=handoff,
             escalations=self.escalations,
+            qualify=qualify,
         )
 
     def _problem(self, path: str, message: str) -> None:
         self.problems.append(Problem(path=path, message=message))
+
+    # What the section builders of other modules (qualifying.py) use.
+    def problem(self, path: str, message: str) -> None:
+        self._problem(path, message)
+
+    def part(self, schema: type[M], raw: object, path: str) -> M | None:
+        return self._part(schema, raw, path)
+
+    def when(self, raw: object, path: str) -> Condition:
+        return self._when(raw, path)
+
+    @property
+    def declared_pools(self) -> tuple[str, ...]:
+        return tuple(self.doc.pools)
 
     def _try(self, path: str, convert: Callable[[], T]) -> T | None:
         try:

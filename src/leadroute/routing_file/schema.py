@@ -113,8 +113,26 @@ class PointsRuleSchema(Strict):
     points: float
 
 
+class ActivityPointsSchema(Strict):
+    activity: str
+    points: float
+    decay_per_day: Annotated[float, Field(ge=0)] = 0.0
+
+
 class ScoringSchema(Strict):
-    rules: list[PointsRuleSchema] = []
+    rules: list[Any] = []
+    grades: dict[str, float] = {}
+
+
+class DisqualifySchema(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    when: Any
+
+
+class QualifySchema(Strict):
+    disqualify: list[Any] = []
+    nurture_below: float | None = None
+    nurture_pool: str = "nurture"
 
 
 class RoutingFileSchema(Strict):
@@ -131,6 +149,7 @@ class RoutingFileSchema(Strict):
     routing: list[Any] = []
     fallback: Any = None
     handoff: Any = None
+    qualify: Any = None
 
 
 class HandoffSchema(Strict):

@@ -73,6 +73,7 @@ def take_lead(
             "owner": row.owner,
             "pool": row.pool,
             "score": row.score,
+            "grade": row.grade,
             "issues": list(normalized.issues),
             "decision": decision_view(decision),
         }

@@ -12,17 +12,20 @@ from datetime import datetime
 from random import Random
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadroute.domain.decisions import Decision
 from leadroute.domain.leads import Lead
 from leadroute.routing.engine import MAIN, Router
 from leadroute.routing.pools import offer_timer, wait_timer
+from leadroute.routing.qualify import DISQUALIFIED, NURTURE
+from leadroute.scoring.points import Activity
 from leadroute.services.runtime import Routing
 from leadroute.services.views import decision_view
 from leadroute.storage.ledger import SqlLedger
 from leadroute.storage.owners import add_credits, enqueue, give, log
-from leadroute.storage.tables import DecisionRow, LeadRow
+from leadroute.storage.tables import ActivityRow, DecisionRow, LeadRow
 from leadroute.storage.timers import schedule
 
 
@@ -46,9 +49,9 @@ def route_and_record(
         rng=seeded(row, now),
         exclude=exclude,
         flow=flow,
+        activities=activities_of(session, routing.router, row.id),
     )
-    score = lead.fields.get("score")
-    row.score = float(score) if isinstance(score, int | float) else None
+    keep_score(row, lead)
     place(session, routing, row, decision, now=now, actor=actor, data=data)
     return decision
 
@@ -80,6 +83,10 @@ def place(
     """Apply a decision to a lead nobody owns: give or offer it to the rep, or queue it."""
     view = decision_view(decision)
     version = routing.version
+    if decision.verdict == DISQUALIFIED:
+        _disqualify(session, routing, row, decision, now=now, actor=actor)
+        return
+    row.status_reason = None
     session.add(
         DecisionRow(
             lead_id=row.id,
@@ -135,15 +142,67 @@ def place(
     enqueue(session, row, pool=decision.pool, now=now)
     pool = routing.router.config.pool(decision.pool)
     schedule(session, row, wait_timer(row.id, pool, now), now=now)
+    nurtured = decision.verdict == NURTURE
+    if nurtured:
+        row.status, row.status_reason = NURTURE, view["reason"]
     log(
         session,
-        "lead.pooled",
+        "lead.nurtured" if nurtured else "lead.pooled",
         at=now,
         actor=actor,
         lead_id=row.id,
         reason=view["reason"],
         data={**details, "pool": decision.pool},
     )
+
+
+def _disqualify(
+    session: Session,
+    routing: Routing,
+    row: LeadRow,
+    decision: Decision,
+    *,
+    now: datetime,
+    actor: str,
+) -> None:
+    """Kept and reportable, never routed: closed as disqualified with the reason."""
+    reason = decision.reason
+    session.add(
+        DecisionRow(
+            lead_id=row.id,
+            at=now,
+            routing_version=routing.version,
+            rule=decision.rule,
+            rep=None,
+            pool=None,
+            reason=reason,
+            trace=decision_view(decision)["trace"],
+        )
+    )
+    row.rule, row.routing_version = decision.rule, routing.version
+    row.owner, row.pool, row.offered = None, None, []
+    row.status, row.status_reason, row.closed_at, row.updated_at = DISQUALIFIED, reason, now, now
+    log(session, "lead.disqualified", at=now, actor=actor, lead_id=row.id, reason=reason)
+
+
+def keep_score(row: LeadRow, lead: Lead) -> None:
+    """Store the score and grade the engine gave the lead."""
+    score = lead.fields.get("score")
+    row.score = float(score) if isinstance(score, int | float) else None
+    grade = lead.fields.get("grade")
+    row.grade = str(grade) if grade is not None else None
+
+
+def activities_of(session: Session, router: Router, lead_id: str) -> list[Activity]:
+    """The lead's activities, when scoring counts any (no query otherwise)."""
+    if not router.config.scoring.activities:
+        return []
+    rows = session.execute(
+        select(ActivityRow.type, ActivityRow.at)
+        .where(ActivityRow.lead_id == lead_id)
+        .order_by(ActivityRow.at)
+    ).all()
+    return [Activity(type=kind, at=at) for kind, at in rows]
 
 
 def decide(
@@ -155,9 +214,10 @@ def decide(
     rng: Random,
     exclude: frozenset[str] = frozenset(),
     flow: str = MAIN,
+    activities: Sequence[Activity] = (),
 ) -> tuple[Lead, Decision]:
     """Score the lead and route it with the engine on the live state read in `session`."""
-    scored = router.score(lead)
+    scored = router.score(lead, activities=activities, now=now)
     ledger = SqlLedger.load(session, router.config.reps, now)
     decision = router.route(scored, now=now, ledger=ledger, rng=rng, exclude=exclude, flow=flow)
     return scored, decision

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadroute.api.auth import MANAGERS, Now, Runtime_, require
+from leadroute.services.activities import record_activity
 from leadroute.services.lifecycle import assign_lead, record_event
 from leadroute.services.principals import Principal, Role
 
@@ -81,4 +83,41 @@ def post_assign(
         reason=assignment.reason,
         caller=who,
         now=now,
+    )
+
+
+class LeadActivity(BaseModel):
+    """A behaviour event from a marketing tool; `at` defaults to now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Annotated[str, Field(min_length=1, max_length=40)]
+    at: datetime | None = None
+    source: Annotated[str | None, Field(max_length=200)] = None
+    data: dict[str, Any] | None = None
+
+
+@router.post(
+    "/leads/{lead_id}/activities",
+    status_code=201,
+    summary="Record an activity (email_opened, link_clicked, ...): re-scores the lead and "
+    "routes it when it leaves nurture",
+    responses={404: {"description": "No such lead"}, 422: {"description": "Unknown activity"}},
+)
+def post_activity(
+    lead_id: str,
+    activity: LeadActivity,
+    runtime: Runtime_,
+    now: Now,
+    who: Annotated[Principal, Depends(require(Role.ADMIN, Role.MANAGER, Role.INTAKE))],
+) -> dict[str, Any]:
+    return record_activity(
+        runtime=runtime,
+        lead_id=lead_id,
+        kind=activity.type,
+        caller=who,
+        now=now,
+        at=activity.at,
+        source=activity.source,
+        data=activity.data,
     )

@@ -1,0 +1,64 @@
+"""Qualification before routing: disqualification rules, then the nurture threshold.
+
+A disqualified lead is kept (and reportable) but never routed to a rep; a lead scoring below
+`nurture_below` waits in the nurture pool until its activity lifts it over the threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from leadroute.rules import Condition
+
+NURTURE = "nurture"
+DISQUALIFIED = "disqualified"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Disqualifier:
+    name: str
+    when: Condition
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Qualification:
+    """The `qualify:` section."""
+
+    disqualify: tuple[Disqualifier, ...] = ()
+    nurture_below: float | None = None
+    nurture_pool: str = NURTURE
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Verdict:
+    """`status` is None for a qualified lead, else NURTURE or DISQUALIFIED; `why` says so."""
+
+    status: str | None
+    why: str
+    rule: str | None = None
+
+
+def judge(qualification: Qualification, fields: Mapping[str, object]) -> Verdict:
+    """Disqualification rules first (the first that matches decides), then the threshold."""
+    for rule in qualification.disqualify:
+        if rule.when.matches(fields):
+            return Verdict(
+                status=DISQUALIFIED,
+                why=f"disqualified by {rule.name}: {rule.when.describe()}",
+                rule=rule.name,
+            )
+    threshold = qualification.nurture_below
+    if threshold is None:
+        return Verdict(status=None, why="qualified: no disqualification rule matched")
+    score = fields.get("score")
+    value = float(score) if isinstance(score, int | float) else 0.0
+    if value < threshold:
+        return Verdict(
+            status=NURTURE,
+            why=f"score {value:g} is below nurture_below {threshold:g}: "
+            f"to pool {qualification.nurture_pool}",
+        )
+    return Verdict(
+        status=None, why=f"qualified: score {value:g} reaches nurture_below {threshold:g}"
+    )
