@@ -62,3 +62,15 @@ def judge(qualification: Qualification, fields: Mapping[str, object]) -> Verdict
     return Verdict(
         status=None, why=f"qualified: score {value:g} reaches nurture_below {threshold:g}"
     )
+
+
+def ready_for_sales(
+    qualification: Qualification | None, *, status: str, pool: str | None, score: float | None
+) -> bool:
+    """Whether a nurtured lead, still waiting in the nurture pool, now scores enough to be
+    passed to sales (routed)."""
+    if qualification is None or qualification.nurture_below is None:
+        return False
+    if status != NURTURE or pool != qualification.nurture_pool:
+        return False
+    return (score or 0.0) >= qualification.nurture_below

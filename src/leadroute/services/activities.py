@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from leadroute.domain.errors import InvalidInput, Problem
-from leadroute.routing.qualify import NURTURE
+from leadroute.routing.qualify import ready_for_sales
 from leadroute.rules.parsing import suggest
 from leadroute.scoring.points import ACTIVITY_TYPES
 from leadroute.services.errors import Forbidden, NotFound
@@ -83,12 +83,10 @@ def _promote(
     """A nurtured lead waiting in the nurture pool whose score reached the threshold is
     routed now (qualification passes, the rules choose the rep)."""
     qualify = routing.router.config.qualify
-    if qualify is None or qualify.nurture_below is None:
+    if not ready_for_sales(qualify, status=row.status, pool=row.pool, score=row.score):
         return False
-    if row.status != NURTURE or row.pool != qualify.nurture_pool:
-        return False
-    if (row.score or 0.0) < qualify.nurture_below:
-        return False
+    assert qualify is not None, "ready_for_sales needs a qualify section"
+    assert qualify.nurture_below is not None, "ready_for_sales needs a threshold"
     log(
         session,
         "lead.promoted",

@@ -17,6 +17,9 @@ from leadroute.domain.timers import Timer, TimerKind
 from leadroute.normalize import lead_from_payload
 from leadroute.routing.config import RoutingConfig
 from leadroute.routing.engine import HANDOFF, Router
+from leadroute.routing.qualify import ready_for_sales
+from leadroute.rules.parsing import suggest
+from leadroute.scoring.points import ACTIVITY_TYPES, Activity
 from leadroute.simulate import offers, pools
 from leadroute.simulate.decisions import Line, World, not_held, route_again, route_new
 from leadroute.simulate.scenario import Event
@@ -63,9 +66,35 @@ class Replay:
         received = payload.pop("received_at", None)
         received_at = datetime.fromisoformat(received) if isinstance(received, str) else event.at
         lead = self.router.score(
-            lead_from_payload(payload, lead_id=lead_id, received_at=received_at)
+            lead_from_payload(payload, lead_id=lead_id, received_at=received_at), now=event.at
         )
         return [route_new(self.world, lead, event.at)]
+
+    def _on_activity(self, event: Event) -> list[Line]:
+        """An activity re-scores the lead; a nurtured lead it lifts over the threshold is
+        passed to sales: the activity line, then its decision line."""
+        lead_id, kind = str(event.body["lead"]), str(event.body["type"])
+        out: Line = {"activity": lead_id, "type": kind}
+        record = self.store.leads.get(lead_id)
+        if record is None:
+            return [{**out, "ok": False, "reason": "unknown lead"}]
+        if kind not in ACTIVITY_TYPES:
+            why = f"unknown activity {kind!r}{suggest(kind, ACTIVITY_TYPES)}"
+            return [{**out, "ok": False, "reason": why}]
+        record.activities.append(Activity(type=kind, at=event.at))
+        lead = self.router.score(record.lead, activities=record.activities, now=event.at)
+        self.store.rescore(lead_id, lead)
+        score = lead.get("score")
+        line: Line = {**out, "score": score, "grade": lead.get("grade"), "ok": True}
+        ready = ready_for_sales(
+            self.router.config.qualify,
+            status=record.status,
+            pool=record.pool,
+            score=float(score) if isinstance(score, int | float) else None,
+        )
+        if not ready:
+            return [line]
+        return [line, route_again(self.world, lead_id, event.at, exclude=frozenset())]
 
     def _on_rep(self, event: Event) -> list[Line]:
         rep_id = str(event.body["rep"])

@@ -11,7 +11,18 @@ from leadroute.domain.errors import Problem, ScenarioError
 from leadroute.domain.reps import Availability
 
 RESULTS = ("touched", "qualified", "won", "lost", "disqualified")
-KINDS = ("lead", "rep", "touch", "outcome", "claim", "accept", "decline", "release", "assign")
+KINDS = (
+    "lead",
+    "rep",
+    "touch",
+    "outcome",
+    "claim",
+    "accept",
+    "decline",
+    "release",
+    "assign",
+    "activity",
+)
 # The keys each action kind takes: required, then optional. `assign` needs a reason (a manager
 # says why); a decline or a release may give one.
 ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -19,6 +30,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "decline": (("lead", "rep"), ("reason",)),
     "release": (("lead",), ("reason",)),
     "assign": (("lead", "rep", "reason"), ()),
+    "activity": (("lead", "type"), ("source",)),
 }
 
 
@@ -133,7 +145,9 @@ def _check_action(kind: str, body: dict[str, object]) -> None:
         if value is None and key in optional:
             continue
         if not isinstance(value, str) or not value.strip():
-            what = {"lead": "a lead id", "rep": "a rep id", "reason": "a reason (text)"}[key]
+            what = {"lead": "a lead id", "rep": "a rep id", "reason": "a reason (text)"}.get(
+                key, "a text"
+            )
             raise ValueError(f"{kind}.{key}: expected {what}")
 
 

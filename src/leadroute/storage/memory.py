@@ -22,6 +22,8 @@ from leadroute.domain.reps import Status
 from leadroute.domain.timers import Holding, Timer
 from leadroute.routing.accounts import account_keys
 from leadroute.routing.pools import Waiting
+from leadroute.routing.qualify import DISQUALIFIED, NURTURE
+from leadroute.scoring.points import Activity
 
 CLOSED = frozenset({"won", "lost", "disqualified"})
 
@@ -51,6 +53,8 @@ class LeadRecord:
     qualified_by: str | None = None
     # How many timers were started for the lead; only the latest (this number) may act.
     timers: int = 0
+    activities: list[Activity] = field(default_factory=list)
+    status_reason: str | None = None
     # The POSIX stamp of the current assignment: a declined offer removes it from the caps.
     given_at: float | None = None
 
@@ -165,6 +169,13 @@ class MemoryStore:
         and the rotation turn, or a new place in a pool."""
         record = self.leads[lead_id]
         record.rule = decision.rule
+        record.status_reason = None
+        if decision.verdict == DISQUALIFIED:
+            if record.pool is not None:
+                self._pools[record.pool].pop(lead_id, None)
+            record.pool = record.claimed_from = record.pool_entered = record.pooled_at = None
+            record.status, record.status_reason, record.offered = DISQUALIFIED, decision.reason, []
+            return record
         for rep_id, delta in decision.credits:
             self._credits[(decision.rule, rep_id)] += delta
         if decision.rep is not None:
@@ -176,7 +187,18 @@ class MemoryStore:
                 return record
         elif decision.pool is not None:
             self._enqueue(record, decision.pool, now)
+            if decision.verdict == NURTURE:
+                record.status, record.status_reason = NURTURE, decision.reason
         record.offered = []
+        return record
+
+    def rescore(self, lead_id: str, lead: Lead) -> LeadRecord:
+        """Keep the lead as scored again (its place in a pool ordered by score follows)."""
+        record = self.leads[lead_id]
+        record.lead = lead
+        if record.pool is not None and lead_id in self._pools[record.pool]:
+            entered = self._pools[record.pool][lead_id].entered
+            self._pools[record.pool][lead_id] = _waiting(record, entered)
         return record
 
     def claim(self, lead_id: str, rep_id: str, now: datetime) -> LeadRecord:
@@ -309,6 +331,8 @@ class MemoryStore:
 
     def _enqueue(self, record: LeadRecord, pool: str, now: datetime) -> None:
         self._sequence += 1
+        if record.pool is not None:
+            self._pools[record.pool].pop(record.lead.id, None)
         record.owner, record.claimed_from, record.status = None, None, "routed"
         record.pool, record.pool_entered, record.pooled_at = pool, self._sequence, now
         self._pools[pool][record.lead.id] = _waiting(record, self._sequence)
