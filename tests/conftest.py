@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     skips, except on CI (CI=true) where it fails."""
     if request.param == "sqlite":
         yield sqlite_url(tmp_path)
+        gc.collect()  # a connection the test left open is reported here, not in a later test
         return
     server = postgres_server_url()
     if server is None:
@@ -36,3 +38,5 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         pytest.skip(NO_POSTGRES)
     with fresh_postgres_database(server) as url:
         yield url
+        gc.collect()
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from leadroute.services.runtime import Runtime, ensure_routing, version_in_force
+from leadroute.services.runtime import Runtime, ensure_routing, load_predictor, version_in_force
 from leadroute.settings import Settings
 from leadroute.storage.database import connect
 from leadroute.storage.migrations.runner import pending, upgrade
@@ -16,9 +16,11 @@ class NeedsMigration(RuntimeError):
 
 
 def start(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Runtime:
-    """Connect; migrate an embedded SQLite database (PostgreSQL: `leadroute migrate` first);
-    put the routing file in force when given explicitly or when none is stored yet."""
+    """Load the model file (when set); connect; migrate an embedded SQLite database (PostgreSQL:
+    `leadroute migrate` first); put the routing file in force when given explicitly or when none
+    is stored yet."""
     now = (clock or (lambda: datetime.now(UTC)))()
+    predictor = load_predictor(settings.model)
     database = connect(settings.database_url)
     if pending(database):
         if not database.is_sqlite:
@@ -27,7 +29,7 @@ def start(settings: Settings, *, clock: Callable[[], datetime] | None = None) ->
                 "the database schema is not up to date: run `leadroute migrate` first"
             )
         upgrade(database)
-    runtime = Runtime(database=database)
+    runtime = Runtime(database=database, predictor=predictor)
     with database.reading() as session:
         stored = version_in_force(session)
     if settings.routing is not None or stored is None:

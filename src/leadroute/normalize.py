@@ -1,8 +1,8 @@
 """Turn a raw lead payload into the normalised fields the engine reads.
 
 `normalize_lead` is the intake path (HTTP, forms, imports): it keeps the raw payload, flags what it
-cannot read, and refuses only a payload that cannot be a lead. `normalize_fields` is the lenient
-path that replay and the CLI use on trusted scenario leads.
+cannot read, and refuses only a payload that cannot be a lead. `lead_from_payload` normalises a
+scenario's lead for replay and the CLI the same way, without the refusals.
 """
 
 from __future__ import annotations
@@ -322,41 +322,12 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def normalize_fields(raw: Mapping[str, object]) -> dict[str, object]:
-    """Trimmed strings, lower-case email and domain, ISO country/region/language codes.
-
-    Values that cannot be normalised are kept as given, so nothing the sender wrote is lost.
-    """
-    fields: dict[str, object] = {
-        str(k): (v.strip() if isinstance(v, str) else v) for k, v in raw.items()
-    }
-    email = fields.get("email")
-    if isinstance(email, str) and email:
-        fields["email"] = email.lower()
-        if "@" in email and not fields.get("domain"):
-            fields["domain"] = email.rsplit("@", 1)[1].lower()
-    domain = fields.get("domain")
-    if isinstance(domain, str):
-        fields["domain"] = domain.lower().removeprefix("www.")
-    country = fields.get("country")
-    code = country_code(country) if isinstance(country, str) else None
-    if code:
-        fields["country"] = code
-    region = fields.get("region")
-    if isinstance(region, str) and region:
-        sub = subdivision_code(region, code)
-        if sub:
-            fields["region"] = sub
-            if not code:
-                fields["country"] = sub.split("-", 1)[0]
-    language = fields.get("language")
-    if isinstance(language, str) and language:
-        fields["language"] = language_code(language) or language.lower()
-    return fields
-
-
 def lead_from_payload(raw: Mapping[str, object], *, lead_id: str, received_at: datetime) -> Lead:
-    fields = normalize_fields(raw)
+    """A scenario's lead, normalised exactly like an intake payload (the same E.164 phones,
+    validated emails, ISO codes and numbers), without intake's refusals: a scenario may
+    leave out contact details."""
+    fields = {key: cleaned for key, value in raw.items() if (cleaned := _clean(value)) is not None}
+    _normalize_standard(fields)
     fields["id"] = lead_id
     fields["received_at"] = received_at
     return Lead(id=lead_id, received_at=received_at, fields=fields)

@@ -14,6 +14,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./leadroute.db"
     routing: Path | None = None
+    # A model file from `leadroute train`; its probability is the lead field `score_model`.
+    model: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     # Origins a browser form may post leads from (CORS); empty allows none, "*" allows all.

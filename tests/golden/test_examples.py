@@ -82,16 +82,16 @@ def test_every_example_has_its_files_and_is_documented() -> None:
 
 
 # Lines a timer prints on its own (always with `at`), and the lines after which the lead's next
-# decision line may follow.
+# decision line may follow (an activity's, when it lifts a nurtured lead over the threshold).
 TIMER_LINES = ("expired", "returned", "overdue")
-FOLLOWED = ("expired", "overdue", "decline", "release", "outcome")
+FOLLOWED = ("expired", "overdue", "decline", "release", "outcome", "activity")
 
 
 def answered_events(name: str) -> list[str]:
     """Check that every scenario event is answered, in order, by a line of its kind (a lead
     event by its decision line), and that every other line is a timer's (with `at`) or the
-    next decision of the lead a timer, decline, release or outcome just moved. Returns what
-    does not fit."""
+    next decision of the lead a timer, decline, release, outcome or activity just moved.
+    Returns what does not fit."""
     text = (EXAMPLES / name / "scenario.jsonl").read_text(encoding="utf-8")
     events = read_scenario(text.splitlines(), source=name)
     problems: list[str] = []
@@ -328,6 +328,39 @@ def test_working_hours_follow_the_sun() -> None:
     assert got["H4"] == got["H6"] == got["H8"] == "pool:after_hours"
     assert got["H5"] == "ana"  # urgent: any_hours
     assert got["H7"] == "emma"  # Thanksgiving for ana
+
+
+def test_qualification_disqualifies_nurtures_and_passes_warmed_leads_to_sales() -> None:
+    got = lines("qualification")
+    assert owners("qualification") == {
+        "Q1": "ines",  # hot on fit alone: 70
+        "Q2": "theo",  # nurtured at 30, passed to sales at 42.25 by two opens and a click
+        "Q3": "pool:None",
+        "Q4": "pool:None",
+        "Q5": "pool:None",
+        "Q6": "pool:None",
+        "Q7": "pool:nurture",
+        "Q8": "maya",
+    }
+    rules = {lead: str(line["reason"]) for lead, line in decisions("qualification").items()}
+    assert "disqualified by competitor" in rules["Q3"]
+    assert "disqualified by free mail" in rules["Q4"]
+    assert "disqualified by unserved country" in rules["Q5"]
+    assert "disqualified by test entry" in rules["Q6"]
+    scores = [(line["activity"], line["score"]) for line in got if "activity" in line]
+    assert scores == [
+        ("Q2", 33.0),
+        ("Q2", 35.83),
+        ("Q2", 42.25),
+        ("Q3", 38.0),
+        ("Q2", 45.92),
+        ("Q2", 66.33),
+    ]
+    clicked = next(n for n, line in enumerate(got) if line.get("score") == 42.25)
+    assert got[clicked + 1]["lead"] == "Q2"  # routed right after the activity that lifted it
+    assert {"claim": "nurture", "rep": "theo", "lead": "Q7", "ok": True} in got
+    refused = [line for line in got if line.get("claim") and line["ok"] is False]
+    assert [line["reason"] for line in refused] == ["lead Q3 is disqualified"]
 
 
 def _get(value: object, key: str) -> object:

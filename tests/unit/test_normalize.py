@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from leadroute.domain.errors import InvalidInput
 from leadroute.domain.leads import STANDARD_FIELDS
-from leadroute.normalize import Normalized, normalize_fields, normalize_lead
+from leadroute.normalize import Normalized, lead_from_payload, normalize_lead
 
 
 def make_payload(**overrides: object) -> dict[str, object]:
@@ -426,14 +427,18 @@ def test_a_refusal_hints_at_a_misspelt_contact_field() -> None:
     assert message.endswith("(field names are case-sensitive: got 'Email', 'PHONE')")
 
 
-def test_normalize_fields_keeps_its_lenient_behaviour_for_replay() -> None:
-    fields = normalize_fields({"email": " Ana@X.com ", "country": "brazil", "language": "Klingonx"})
-    assert fields == {
-        "email": "ana@x.com",
-        "domain": "x.com",
-        "country": "BR",
-        "language": "klingonx",
-    }
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def test_replay_leads_are_normalised_like_intake_without_its_refusals() -> None:
+    payload = {"phone": "(415) 555-2671", "country": "us", "language": "Klingonx", "size": " 9 "}
+    lead = lead_from_payload(payload, lead_id="L1", received_at=T0)
+    intake = normalize_lead(payload).fields
+    assert {k: v for k, v in lead.fields.items() if k not in ("id", "received_at")} == intake
+    assert lead.fields["phone"] == "+14155552671"
+    # No email and no phone: intake refuses it, a scenario may still route it.
+    bare = lead_from_payload({"country": "brazil"}, lead_id="L2", received_at=T0)
+    assert bare.get("country") == "BR"
 
 
 FIELD_NAMES = st.one_of(st.sampled_from(STANDARD_FIELDS), st.text(max_size=12))

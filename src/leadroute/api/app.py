@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from leadroute import __version__
 from leadroute.api import errors
-from leadroute.api.routes import health, leads, lifecycle, pools, reps, routing
+from leadroute.api.routes import accounts, health, leads, lifecycle, pools, reps, routing
 from leadroute.services.runtime import Runtime
 from leadroute.settings import Settings
 
@@ -33,7 +33,7 @@ def create_app(
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "PATCH"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Comment"],
         )
     app.include_router(health.router)
@@ -42,4 +42,5 @@ def create_app(
     app.include_router(pools.router)
     app.include_router(routing.router)
     app.include_router(reps.router)
+    app.include_router(accounts.router)
     return app

@@ -17,16 +17,33 @@ from leadroute.normalize import lead_from_payload
 from leadroute.routing.config import RoutingConfig
 from leadroute.routing.engine import Router
 from leadroute.routing_file import load_routing_file
+from leadroute.scoring.predictor import Predictor
 from leadroute.simulate.replay import Replay, render
 from leadroute.simulate.scenario import read_scenario
 from leadroute.storage.memory import MemoryStore
 
 RoutingArg = Annotated[Path, typer.Argument(help="Routing file (YAML or JSON).")]
+ModelOption = Annotated[
+    Path | None,
+    typer.Option(help="Model file from `leadroute train`: sets the lead field score_model."),
+]
 
 
 def _load(path: Path) -> RoutingConfig:
     try:
         return load_routing_file(path)
+    except InvalidInput as error:
+        raise fail(error) from None
+
+
+def _model(path: Path | None) -> Predictor | None:
+    if path is None:
+        return None
+    # Imported here so the commands without --model never load scikit-learn.
+    from leadroute.learning.models import load_model  # noqa: PLC0415
+
+    try:
+        return load_model(path)
     except InvalidInput as error:
         raise fail(error) from None
 
@@ -48,9 +65,11 @@ def replay(
     routing: RoutingArg,
     scenario: Annotated[Path, typer.Argument(help="Scenario: one JSON event per line.")],
     seed: Annotated[int, typer.Option(help="Seed of the random selector.")] = 0,
+    model: ModelOption = None,
 ) -> None:
     """Run a scenario through the engine and print one JSON line per decision or action."""
     config = _load(routing)
+    predictor = _model(model)
     try:
         text = scenario.read_text(encoding="utf-8")
     except OSError as error:
@@ -61,7 +80,8 @@ def replay(
     except InvalidInput as error:
         raise fail(error) from None
     out = sys.stdout
-    for line in Replay(config, seed=seed).run(events):
+    run = Replay(config, seed=seed, predictor=predictor)
+    for line in run.run(events):
         out.write(render(line) + "\n")
 
 
@@ -73,9 +93,11 @@ def route(
         str | None, typer.Option(help="Route as of this ISO 8601 time (default: now).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the random selector.")] = 0,
+    model: ModelOption = None,
 ) -> None:
     """Preview: route one lead against an empty state, without side effects."""
     config = _load(routing)
+    predictor = _model(model)
     try:
         payload = json.loads(lead)
         now = datetime.fromisoformat(at) if at else datetime.now(UTC)
@@ -87,7 +109,7 @@ def route(
         raise typer.Exit(code=1)
     if now.tzinfo is None:
         now = now.replace(tzinfo=config.timezone)
-    router = Router(config)
+    router = Router(config, predictor=predictor)
     lead_id = str(payload.pop("id", "preview"))
     scored = router.score(lead_from_payload(payload, lead_id=lead_id, received_at=now))
     decision = router.route(scored, now=now, ledger=MemoryStore(), rng=Random(seed))

@@ -9,6 +9,7 @@ from datetime import timedelta, tzinfo
 from leadroute.domain.offers import Offer
 from leadroute.domain.pools import DEFAULT_UNASSIGNED, UNASSIGNED, Pool
 from leadroute.domain.reps import Rep
+from leadroute.routing.duplicates import Duplicates
 from leadroute.routing.qualify import Qualification
 from leadroute.rules import ALWAYS, Condition
 from leadroute.scoring.points import NO_SCORING, Scoring
@@ -80,6 +81,7 @@ class RoutingConfig:
     handoff: Handoff | None = None
     escalations: Mapping[str, Rule] = field(default_factory=dict)
     qualify: Qualification | None = None
+    duplicates: Duplicates | None = None
 
     def pool(self, name: str) -> Pool:
         return self.pools.get(name) or Pool(name=name)

@@ -319,15 +319,11 @@ class Router:
     ) -> Attempt:
         rule_plan = self._plans[id(rule)]
         listed = rule_plan.listed
+        owners: dict[str, str] = {}
+        said = ""
         if ask.owner_of:
-            owner = moment.ledger.account_owner(account_keys(lead.fields))
-            rep = self.reps.get(owner) if owner is not None else None
-            if owner is None or rep is None or rep not in listed:
-                detail = (
-                    "no earlier lead of this account"
-                    if owner is None
-                    else f"account owner {owner} is not a candidate"
-                )
+            owners, said = self._account_owners(ask.owner_of, lead, moment, listed)
+            if not owners:
                 return Attempt(
                     listed=(),
                     answers=(),
@@ -336,9 +332,9 @@ class Router:
                     moment=moment,
                     checks=rule_plan.checks,
                     exclude=exclude,
-                    detail=detail,
+                    detail=said,
                 )
-            listed = (rep,)
+            listed = tuple(self.reps[rep_id] for rep_id in owners)
         fields = lead.fields
         found = answers.of(listed)
         skilled = self._with_skills(rule_plan, ask, fields)
@@ -370,8 +366,10 @@ class Router:
                 if listed
                 else "no eligible rep (no candidates)"
             )
+            if said:
+                detail = f"{said}; {detail}"
         elif ask.owner_of:
-            choice = Choice(rep=eligible[0], why=f"owns this account ({ask.owner_of})")
+            choice = Choice(rep=eligible[0], why=owners[eligible[0].id])
         else:
             selection = Selection(rule=rule.name, ask=ask, moment=moment, rng=rng)
             choice = SELECTORS[ask.select].choose(eligible, selection)
@@ -389,6 +387,39 @@ class Router:
             if choice
             else detail,
         )
+
+    def _account_owners(
+        self, owner_of: str, lead: Lead, moment: Moment, listed: tuple[Rep, ...]
+    ) -> tuple[dict[str, str], str]:
+        """The reps `owner_of: account` may give the lead to, in order, each with why: the
+        owner of the known account the lead matched (routing/account_book.py), then the
+        owner of an earlier lead with the same domain or company. Also what to say of an
+        owner that cannot be used (none, or not a candidate of the rule)."""
+        fields = lead.fields
+        owners: dict[str, str] = {}
+        said: list[str] = []
+        match = moment.ledger.account_match(fields)
+        if match is not None:
+            account = match.account
+            seen = f"account {account.name} ({match.describe()})"
+            rep = self.reps.get(account.owner) if account.owner is not None else None
+            if account.owner is None:
+                said.append(f"{seen} has no owner")
+            elif rep is None or rep not in listed:
+                said.append(f"{seen} is owned by {account.owner}, not a candidate")
+            else:
+                owners[rep.id] = f"owns {seen}"
+        owner = moment.ledger.account_owner(account_keys(fields))
+        rep = self.reps.get(owner) if owner is not None else None
+        if owner is None:
+            if not owners:
+                said.append("no earlier lead of this account")
+        elif rep is None or rep not in listed:
+            said.append(f"account owner {owner} is not a candidate")
+        elif rep.id not in owners:
+            why = f"owns this account ({owner_of})"
+            owners[rep.id] = f"{why}; {'; '.join(said)}" if said else why
+        return owners, "; ".join(said)
 
     def _with_skills(
         self, rule_plan: _Plan, ask: Assign, fields: Mapping[str, object]

@@ -1,15 +1,17 @@
-"""What the engine may read of the current state: loads, rotations, caps, outcomes, owners.
+"""What the engine may read of the current state: loads, rotations, caps, outcomes, owners,
+accounts.
 
 The engine never writes; the caller records a Decision in its store (memory or database).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
 from leadroute.domain.reps import Status
+from leadroute.routing.account_book import AccountMatch
 
 
 class Ledger(Protocol):
@@ -47,6 +49,11 @@ class Ledger(Protocol):
 
     def account_owner(self, keys: Sequence[str]) -> str | None:
         """Current owner of an earlier lead sharing one of the account keys, first key first."""
+        ...
+
+    def account_match(self, fields: Mapping[str, object]) -> AccountMatch | None:
+        """The known account the lead is from (routing/account_book.py: by domain, else by
+        company name), or None."""
         ...
 
     def revision(self) -> int:

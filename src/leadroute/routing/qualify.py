@@ -74,3 +74,11 @@ def ready_for_sales(
     if status != NURTURE or pool != qualification.nurture_pool:
         return False
     return (score or 0.0) >= qualification.nurture_below
+
+
+def status_in_pool(qualification: Qualification | None, pool: str) -> str:
+    """The status of a lead that goes (back) into a pool: `nurture` in the nurture pool (so
+    activity can still pass it to sales), else `routed`."""
+    if qualification is not None and pool == qualification.nurture_pool:
+        return NURTURE
+    return "routed"

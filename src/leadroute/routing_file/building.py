@@ -25,7 +25,7 @@ from leadroute.geo import territory_code
 from leadroute.routing.config import Assign, Handoff, Prior, RoutingConfig, Rule
 from leadroute.routing_file.calendars import country_calendar, supported_codes
 from leadroute.routing_file.messages import problems_from
-from leadroute.routing_file.qualifying import build_qualify, build_scoring
+from leadroute.routing_file.qualifying import build_duplicates, build_qualify, build_scoring
 from leadroute.routing_file.schema import (
     AssignSchema,
     FallbackSchema,
@@ -121,6 +121,7 @@ class Builder:
         self._triage_is_for_managers(pools, (*rules, *(handoff.rules if handoff else ())))
         scoring = build_scoring(self, self.scoring)
         qualify = build_qualify(self, doc.qualify)
+        duplicates = build_duplicates(self, doc.duplicates)
         if self.problems:
             return None
         return RoutingConfig(
@@ -133,6 +134,7 @@ class Builder:
             handoff=handoff,
             escalations=self.escalations,
             qualify=qualify,
+            duplicates=duplicates,
         )
 
     def _problem(self, path: str, message: str) -> None:

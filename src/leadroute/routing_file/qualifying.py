@@ -1,15 +1,19 @@
-"""The `scoring:` and `qualify:` sections: points for fields and activities, grades,
-disqualification rules and the nurture threshold, each problem with its path."""
+"""The sections that run before routing: `scoring:` (points for fields and activities,
+grades), `qualify:` (disqualification rules, the nurture threshold) and `duplicates:` (what a
+repeated submission is matched by, how far back, merge or link), each problem with its path."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from leadroute.domain.durations import parse_duration
 from leadroute.domain.errors import join_path
+from leadroute.routing.duplicates import MATCHES, Duplicates
 from leadroute.routing.qualify import Disqualifier, Qualification
 from leadroute.routing_file.schema import (
     ActivityPointsSchema,
     DisqualifySchema,
+    DuplicatesSchema,
     PointsRuleSchema,
     QualifySchema,
     ScoringSchema,
@@ -73,10 +77,31 @@ def build_qualify(builder: Builder, raw: object) -> Qualification | None:
         builder.problem(
             "qualify.nurture_pool",
             f"pool {spec.nurture_pool!r} is not declared under pools: add it (who may pull "
-            "nurture leads, in which order){suggest(spec.nurture_pool, builder.declared_pools)}",
+            f"nurture leads, in which order){suggest(spec.nurture_pool, builder.declared_pools)}",
         )
     return Qualification(
         disqualify=tuple(rules),
         nurture_below=spec.nurture_below,
         nurture_pool=spec.nurture_pool,
     )
+
+
+def build_duplicates(builder: Builder, raw: object) -> Duplicates | None:
+    if raw is None:
+        return None
+    spec = builder.part(DuplicatesSchema, raw, "duplicates")
+    if spec is None:
+        return None
+    for index, name in enumerate(spec.match):
+        if name not in MATCHES:
+            builder.problem(
+                join_path("duplicates.match", index),
+                f"cannot match on {name!r}{suggest(name, MATCHES)} (choose from "
+                f"{', '.join(MATCHES)})",
+            )
+    try:
+        within = parse_duration(spec.within)
+    except ValueError as error:
+        builder.problem("duplicates.within", str(error))
+        within = Duplicates().within
+    return Duplicates(match=tuple(dict.fromkeys(spec.match)), within=within, policy=spec.policy)

@@ -129,6 +129,12 @@ class DisqualifySchema(Strict):
     when: Any
 
 
+class DuplicatesSchema(Strict):
+    match: Names = ["email", "phone"]
+    within: str = "90d"
+    policy: Literal["merge", "link"] = "merge"
+
+
 class QualifySchema(Strict):
     disqualify: list[Any] = []
     nurture_below: float | None = None
@@ -150,6 +156,7 @@ class RoutingFileSchema(Strict):
     fallback: Any = None
     handoff: Any = None
     qualify: Any = None
+    duplicates: Any = None
 
 
 class HandoffSchema(Strict):

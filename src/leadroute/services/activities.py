@@ -62,7 +62,7 @@ def record_activity(
             reason=f"{kind}: score {before if before is not None else '-'} → {row.score}",
             data={"type": kind, "at": happened.isoformat(), "source": source},
         )
-        promoted = _promote(session, routing, row, now=now, actor=caller.actor)
+        promoted = promote(session, routing, row, now=now, actor=caller.actor)
         return {
             **lead_summary(row),
             "activity": {"type": kind, "at": happened.isoformat(), "source": source},
@@ -77,9 +77,7 @@ def rescore(session: Session, routing: Routing, row: LeadRow, *, now: datetime) 
     row.updated_at = now
 
 
-def _promote(
-    session: Session, routing: Routing, row: LeadRow, *, now: datetime, actor: str
-) -> bool:
+def promote(session: Session, routing: Routing, row: LeadRow, *, now: datetime, actor: str) -> bool:
     """A nurtured lead waiting in the nurture pool whose score reached the threshold is
     routed now (qualification passes, the rules choose the rep)."""
     qualify = routing.router.config.qualify

@@ -12,11 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadroute.normalize import Normalized, normalize_lead
+from leadroute.routing.duplicates import Keys, Original, keys_of, linked_decision, merges
+from leadroute.services.accounts import match_for
+from leadroute.services.duplicates import find_original, merge_submission
 from leadroute.services.errors import Conflict
 from leadroute.services.ids import new_lead_id
-from leadroute.services.placing import route_and_record
+from leadroute.services.placing import keep_score, lead_of, place, route_and_record
 from leadroute.services.principals import Principal
-from leadroute.services.runtime import Runtime
+from leadroute.services.runtime import Routing, Runtime
 from leadroute.services.views import decision_view
 from leadroute.storage.owners import log
 from leadroute.storage.tables import IdempotencyRow, LeadRow
@@ -55,40 +58,81 @@ def take_lead(
                 return Answer(status_code=earlier.status_code, body=earlier.response)
         _refuse_duplicate(session, normalized)
         routing = runtime.routing(session)
-        row = _new_lead_row(normalized, now=now, version=routing.version)
-        session.add(row)
-        session.flush()
-        log(
-            session,
-            "lead.received",
-            at=now,
-            actor=caller.actor,
-            lead_id=row.id,
-            data={"issues": list(normalized.issues)},
-        )
-        decision = route_and_record(session, routing, row, now=now, actor=caller.actor)
-        body = {
-            "id": row.id,
-            "status": row.status,
-            "owner": row.owner,
-            "pool": row.pool,
-            "score": row.score,
-            "grade": row.grade,
-            "issues": list(normalized.issues),
-            "decision": decision_view(decision),
-        }
+        keys = keys_of(normalized.fields)
+        section = routing.router.config.duplicates
+        original = find_original(session, keys, section, now=now) if section else None
+        if section is not None and original is not None and merges(section, original):
+            answer = Answer(
+                status_code=200,
+                body=merge_submission(
+                    session, routing, original, normalized, now=now, actor=caller.actor
+                ),
+            )
+        else:
+            answer = _new_lead(session, routing, normalized, keys, original, now, caller)
         if idempotency_key is not None:
             session.add(
                 IdempotencyRow(
                     principal=caller.key_id,
                     key=idempotency_key,
                     request_hash=fingerprint,
-                    status_code=201,
-                    response=body,
+                    status_code=answer.status_code,
+                    response=answer.body,
                     created_at=now,
                 )
             )
-        return Answer(status_code=201, body=body)
+        return answer
+
+
+def _new_lead(
+    session: Session,
+    routing: Routing,
+    normalized: Normalized,
+    keys: Keys,
+    original: Original | None,
+    now: datetime,
+    caller: Principal,
+) -> Answer:
+    """Store the lead and route it; a linked duplicate goes to its original's owner or pool."""
+    row = _new_lead_row(normalized, now=now, version=routing.version)
+    row.email_key, row.phone_key, row.company_key = keys.email, keys.phone, keys.company
+    row.duplicate_of = original.lead_id if original is not None else None
+    account = match_for(session, normalized.fields)
+    row.account_id = account.account.id if account is not None else None
+    session.add(row)
+    session.flush()
+    log(
+        session,
+        "lead.received",
+        at=now,
+        actor=caller.actor,
+        lead_id=row.id,
+        data={"issues": list(normalized.issues), "duplicate_of": row.duplicate_of},
+    )
+    linked = None
+    if original is not None:
+        lead = routing.router.score(lead_of(row), now=now)
+        keep_score(row, lead)
+        linked = linked_decision(lead, original)
+    if linked is not None:
+        place(session, routing, row, linked, now=now, actor=caller.actor)
+        decision = linked
+    else:
+        decision = route_and_record(session, routing, row, now=now, actor=caller.actor)
+    body: dict[str, Any] = {
+        "id": row.id,
+        "status": row.status,
+        "owner": row.owner,
+        "pool": row.pool,
+        "score": row.score,
+        "grade": row.grade,
+        "account": row.account_id,
+        "issues": list(normalized.issues),
+        "decision": decision_view(decision),
+    }
+    if original is not None:
+        body["duplicate"] = {"of": original.lead_id, "matched": original.matched, "policy": "link"}
+    return Answer(status_code=201, body=body)
 
 
 def _new_lead_row(normalized: Normalized, *, now: datetime, version: int) -> LeadRow:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from leadroute.domain.errors import InvalidInput, Problem
 from leadroute.routing.engine import HANDOFF, MAIN
 from leadroute.routing.pools import returned_wait_timer
+from leadroute.routing.qualify import NURTURE, status_in_pool
 from leadroute.services.errors import Conflict, Forbidden
 from leadroute.services.leads import visible_lead
 from leadroute.services.placing import route_and_record
@@ -111,7 +112,7 @@ def assign_lead(
         )
         give(session, row, rep_id=rep_id, rule="manual", now=now, timezone=rep.timezone)
         row.offered = []
-        if row.status in ("new", "offered"):
+        if row.status in ("new", "offered", NURTURE):
             row.status = "routed"
         log(
             session,
@@ -253,6 +254,7 @@ def _release(
     if pool_name is not None and row.pool_entered is not None and row.pooled_at is not None:
         row.claimed_from = pool_name
         back_to_pool(row, now=now)
+        row.status = status_in_pool(routing.router.config.qualify, pool_name)
         pool = routing.router.config.pool(pool_name)
         schedule(session, row, returned_wait_timer(row.id, pool, row.pooled_at, now), now=now)
         return

@@ -191,6 +191,9 @@ def keep_score(row: LeadRow, lead: Lead) -> None:
     row.score = float(score) if isinstance(score, int | float) else None
     grade = lead.fields.get("grade")
     row.grade = str(grade) if grade is not None else None
+    model = lead.fields.get("score_model")
+    if isinstance(model, float) and row.fields.get("score_model") != model:
+        row.fields = {**row.fields, "score_model": model}  # a new dict: JSON columns see it
 
 
 def activities_of(session: Session, router: Router, lead_id: str) -> list[Activity]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from leadroute.routing.engine import Router
 from leadroute.routing_file import parse_routing_text
+from leadroute.scoring.predictor import Predictor
 from leadroute.services.errors import NotFound
 from leadroute.storage.database import Database
 from leadroute.storage.owners import log
@@ -33,9 +34,21 @@ def version_in_force(session: Session) -> int | None:
     return session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
 
 
+def load_predictor(path: Path | None) -> Predictor | None:
+    """The model in the file `path` (ModelFileError names the file when it cannot be used), or
+    None without one: the routing versions compiled by a Runtime all score with it."""
+    if path is None:
+        return None
+    # Imported here so a service without a model never loads scikit-learn.
+    from leadroute.learning.models import load_model  # noqa: PLC0415
+
+    return load_model(path)
+
+
 @dataclass(kw_only=True)
 class Runtime:
     database: Database
+    predictor: Predictor | None = None
     _compiled: dict[int, Routing] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -56,7 +69,10 @@ class Runtime:
                 row.text, source=f"routing version {version}", is_json=row.format == "json"
             )
             compiled = Routing(
-                version=version, router=Router(config), text=row.text, format=row.format
+                version=version,
+                router=Router(config, predictor=self.predictor),
+                text=row.text,
+                format=row.format,
             )
             with self._lock:
                 self._compiled[version] = compiled

@@ -22,8 +22,9 @@ from leadroute.routing.pools import (
     returned_wait_timer,
     wait_timer,
 )
+from leadroute.routing.qualify import status_in_pool
 from leadroute.services.offers import withdraw
-from leadroute.services.placing import decide, lead_of, place, seeded
+from leadroute.services.placing import activities_of, decide, keep_score, lead_of, place, seeded
 from leadroute.services.runtime import Routing, Runtime
 from leadroute.storage.owners import back_to_pool, take_back
 from leadroute.storage.owners import log as record
@@ -104,6 +105,7 @@ def _return_to_pool(session: Session, routing: Routing, lead: LeadRow, *, now: d
     why = returned_reason(pool)
     rep = take_back(session, lead, now=now, reason=f"returned: {why}")
     back_to_pool(lead, now=now)
+    lead.status = status_in_pool(routing.router.config.qualify, pool.name)
     assert lead.pooled_at is not None, "a claimed lead keeps its waiting time"
     schedule(session, lead, returned_wait_timer(lead.id, pool, lead.pooled_at, now), now=now)
     record(
@@ -129,9 +131,16 @@ def _overdue(
     if not routing.router.has_flow(flow):
         _report(session, lead, pool.name, f"{why}: reported to managers", now=now)
         return "reported"
-    _, decision = decide(
-        session, routing.router, lead_of(lead), now=now, rng=seeded(lead, now), flow=flow
+    scored, decision = decide(
+        session,
+        routing.router,
+        lead_of(lead),
+        now=now,
+        rng=seeded(lead, now),
+        flow=flow,
+        activities=activities_of(session, routing.router, lead.id),
     )
+    keep_score(lead, scored)
     if decision.pool == pool.name:
         again = f"{why}: {decision.reason}; tried again in {_again(pool.max_wait)}"
         _report(session, lead, pool.name, again, now=now)

@@ -58,6 +58,8 @@ def lead_detail(session: Session, row: LeadRow) -> dict[str, Any]:
         "closed_at": row.closed_at.isoformat() if row.closed_at else None,
         "amount": row.amount,
         "status_reason": row.status_reason,
+        "account": row.account_id,
+        "duplicate_of": row.duplicate_of,
         "pooled_at": _time(row.pooled_at),
         "claimed_from": row.claimed_from,
         "offered": list(row.offered or []),

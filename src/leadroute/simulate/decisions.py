@@ -32,9 +32,11 @@ class World:
         return self.router.config
 
 
-def route_new(world: World, lead: Lead, now: datetime) -> Line:
-    """Route a lead that just arrived, record the decision and return its line."""
-    decision = world.router.route(lead, now=now, ledger=world.store, rng=world.rng)
+def route_new(world: World, lead: Lead, now: datetime, *, decision: Decision | None = None) -> Line:
+    """Route a lead that just arrived (or apply the decision made for it, e.g. a linked
+    duplicate's), record the decision and return its line."""
+    if decision is None:
+        decision = world.router.route(lead, now=now, ledger=world.store, rng=world.rng)
     record = world.store.record_decision(lead, decision, now)
     return _started(world, record, decision, now)
 
@@ -42,12 +44,20 @@ def route_new(world: World, lead: Lead, now: datetime) -> Line:
 def route_again(world: World, lead_id: str, now: datetime, *, exclude: frozenset[str]) -> Line:
     """Route a lead nobody holds again: in the hand-off flow once it was qualified (when there
     is one), else in the main routing; never to a rep in `exclude`."""
-    record = world.store.leads[lead_id]
+    record = rescored(world, lead_id, now)
     flow = HANDOFF if record.qualified_by and world.router.has_flow(HANDOFF) else MAIN
     decision = world.router.route(
         record.lead, now=now, ledger=world.store, rng=world.rng, exclude=exclude, flow=flow
     )
     return place(world, lead_id, decision, now)
+
+
+def rescored(world: World, lead_id: str, now: datetime) -> LeadRecord:
+    """The lead scored again as of `now` (its activities fade), as the service does before
+    it routes a stored lead."""
+    record = world.store.leads[lead_id]
+    lead = world.router.score(record.lead, activities=record.activities, now=now)
+    return world.store.rescore(lead_id, lead)
 
 
 def place(world: World, lead_id: str, decision: Decision, now: datetime) -> Line:

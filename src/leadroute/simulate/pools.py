@@ -15,7 +15,8 @@ from leadroute.routing.pools import (
     returned_wait_timer,
     wait_timer,
 )
-from leadroute.simulate.decisions import Line, World, not_held, place, route_again
+from leadroute.routing.qualify import status_in_pool
+from leadroute.simulate.decisions import Line, World, not_held, place, rescored, route_again
 from leadroute.storage.memory import MemoryStore
 
 
@@ -110,6 +111,7 @@ def overdue(world: World, timer: Timer) -> list[Line]:
     ]
     if pool.name not in world.config.escalations:
         return lines
+    record = rescored(world, timer.lead_id, now)
     decision = world.router.route(
         record.lead, now=now, ledger=world.store, rng=world.rng, flow=escalation_flow(pool.name)
     )
@@ -125,6 +127,7 @@ def _back_to_pool(world: World, lead_id: str, now: datetime) -> str:
     while it was claimed it is overdue now."""
     record = world.store.leads[lead_id]
     pool = world.store.return_to_pool(lead_id)
+    record.status = status_in_pool(world.config.qualify, pool)
     if record.pooled_at is not None:
         world.timers.push(
             returned_wait_timer(lead_id, world.config.pool(pool), record.pooled_at, now)

@@ -12,14 +12,19 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from random import Random
 
+from leadroute.domain.leads import Lead
 from leadroute.domain.reps import Availability, Status
 from leadroute.domain.timers import Timer, TimerKind
 from leadroute.normalize import lead_from_payload
+from leadroute.routing.account_book import Account
+from leadroute.routing.accounts import FREE_MAIL_DOMAINS, clean_domain
 from leadroute.routing.config import RoutingConfig
+from leadroute.routing.duplicates import Original, choose_original, keys_of, linked_decision, merges
 from leadroute.routing.engine import HANDOFF, Router
 from leadroute.routing.qualify import ready_for_sales
 from leadroute.rules.parsing import suggest
 from leadroute.scoring.points import ACTIVITY_TYPES, Activity
+from leadroute.scoring.predictor import Predictor
 from leadroute.simulate import offers, pools
 from leadroute.simulate.decisions import Line, World, not_held, route_again, route_new
 from leadroute.simulate.scenario import Event
@@ -37,11 +42,19 @@ class Replay:
     """Runs scenario events through a Router on a MemoryStore (a fresh one unless given)."""
 
     def __init__(
-        self, config: RoutingConfig, *, seed: int = 0, store: MemoryStore | None = None
+        self,
+        config: RoutingConfig,
+        *,
+        seed: int = 0,
+        store: MemoryStore | None = None,
+        predictor: Predictor | None = None,
     ) -> None:
         memory = store if store is not None else MemoryStore()
         self.world = World(
-            router=Router(config), rng=Random(seed), store=memory, timers=TimerQueue(memory)
+            router=Router(config, predictor=predictor),
+            rng=Random(seed),
+            store=memory,
+            timers=TimerQueue(memory),
         )
         self.router = self.world.router
         self.store: MemoryStore = self.world.store
@@ -68,7 +81,36 @@ class Replay:
         lead = self.router.score(
             lead_from_payload(payload, lead_id=lead_id, received_at=received_at), now=event.at
         )
-        return [route_new(self.world, lead, event.at)]
+        section = self.router.config.duplicates
+        if section is None:
+            return [route_new(self.world, lead, event.at)]
+        wanted = keys_of(lead.fields).wanted(section.match)
+        original = choose_original(self.store.originals(wanted, since=event.at - section.within))
+        if original is not None and merges(section, original):
+            return self._merge(lead, original, event.at)
+        self.store.remember_keys(lead.id, wanted)
+        linked = linked_decision(lead, original) if original is not None else None
+        if linked is None:
+            line = route_new(self.world, lead, event.at)
+        else:
+            line = route_new(self.world, lead, event.at, decision=linked)
+        if original is not None:
+            line["duplicate_of"] = original.lead_id
+        return [line]
+
+    def _merge(self, lead: Lead, original: Original, now: datetime) -> list[Line]:
+        """The submission becomes a `form_submitted` activity of the original lead."""
+        after = self._activity(original.lead_id, "form_submitted", now, line=False)
+        merged = self.store.leads[original.lead_id].lead
+        out: Line = {
+            "lead": lead.id,
+            "merged_into": original.lead_id,
+            "matched": original.matched,
+            "owner": original.owner,
+            "score": merged.get("score"),
+            "grade": merged.get("grade"),
+        }
+        return [out, *after]
 
     def _on_activity(self, event: Event) -> list[Line]:
         """An activity re-scores the lead; a nurtured lead it lifts over the threshold is
@@ -81,20 +123,36 @@ class Replay:
         if kind not in ACTIVITY_TYPES:
             why = f"unknown activity {kind!r}{suggest(kind, ACTIVITY_TYPES)}"
             return [{**out, "ok": False, "reason": why}]
-        record.activities.append(Activity(type=kind, at=event.at))
-        lead = self.router.score(record.lead, activities=record.activities, now=event.at)
+        return self._activity(lead_id, kind, event.at)
+
+    def _activity(self, lead_id: str, kind: str, now: datetime, *, line: bool = True) -> list[Line]:
+        """Record the activity, re-score the lead; its line (unless `line` is False) and the
+        decision line when it passes the lead to sales."""
+        record = self.store.leads[lead_id]
+        record.activities.append(Activity(type=kind, at=now))
+        lead = self.router.score(record.lead, activities=record.activities, now=now)
         self.store.rescore(lead_id, lead)
         score = lead.get("score")
-        line: Line = {**out, "score": score, "grade": lead.get("grade"), "ok": True}
+        lines: list[Line] = []
+        if line:
+            lines.append(
+                {
+                    "activity": lead_id,
+                    "type": kind,
+                    "score": score,
+                    "grade": lead.get("grade"),
+                    "ok": True,
+                }
+            )
         ready = ready_for_sales(
             self.router.config.qualify,
             status=record.status,
             pool=record.pool,
             score=float(score) if isinstance(score, int | float) else None,
         )
-        if not ready:
-            return [line]
-        return [line, route_again(self.world, lead_id, event.at, exclude=frozenset())]
+        if ready:
+            lines.append(route_again(self.world, lead_id, now, exclude=frozenset()))
+        return lines
 
     def _on_rep(self, event: Event) -> list[Line]:
         rep_id = str(event.body["rep"])
@@ -182,6 +240,31 @@ class Replay:
             return [{**out, "ok": False, "reason": refusal}]
         self.store.assign_by_hand(lead_id, rep_id, event.at)
         return [{**out, "ok": True, "reason": reason}]
+
+    def _on_account(self, event: Event) -> list[Line]:
+        """Add or replace a known account (for `owner_of: account`). Refused, with the
+        reason, when its owner is not a rep of the routing or a domain is not a company's."""
+        body = event.body
+        account_id, owner = str(body["id"]), body.get("owner")
+        out: Line = {"account": account_id}
+        listed = body.get("domains")
+        domains: list[str] = []
+        for text in listed if isinstance(listed, list) else []:
+            domain = clean_domain(text)
+            if domain is None or domain in FREE_MAIL_DOMAINS:
+                return [{**out, "ok": False, "reason": f"{text!r} is not a company domain"}]
+            domains.append(domain)
+        if owner is not None and owner not in self.router.reps:
+            return [{**out, "ok": False, "reason": f"unknown rep {owner}"}]
+        self.store.add_account(
+            Account(
+                id=account_id,
+                name=str(body["name"]).strip(),
+                domains=tuple(domains),
+                owner=str(owner) if owner is not None else None,
+            )
+        )
+        return [{**out, "ok": True}]
 
     def _hands_off(self, lead_id: str) -> bool:
         """Whether marking the lead qualified hands it to the hand-off flow: there is one, and

@@ -22,6 +22,7 @@ KINDS = (
     "release",
     "assign",
     "activity",
+    "account",
 )
 # The keys each action kind takes: required, then optional. `assign` needs a reason (a manager
 # says why); a decline or a release may give one.
@@ -132,6 +133,26 @@ def _check_body(kind: str, body: dict[str, object]) -> None:
         _check_action(kind, body)
     if kind == "lead" and "id" in body and not isinstance(body["id"], str | int):
         raise ValueError("lead.id: expected a text or number")
+    if kind == "account":
+        _check_account(body)
+
+
+def _check_account(body: dict[str, object]) -> None:
+    """`{"id", "name", "domains": [...], "owner"}`: id and name texts; domains and owner
+    optional (a list of texts; a rep id or null)."""
+    unknown = [key for key in body if key not in ("id", "name", "domains", "owner")]
+    if unknown:
+        raise ValueError(f"account.{unknown[0]}: unknown key (expected id, name, domains, owner)")
+    for key in ("id", "name"):
+        value = body.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"account.{key}: expected a text")
+    domains = body.get("domains", [])
+    if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+        raise ValueError("account.domains: expected a list of domains")
+    owner = body.get("owner")
+    if owner is not None and (not isinstance(owner, str) or not owner.strip()):
+        raise ValueError("account.owner: expected a rep id or null")
 
 
 def _check_action(kind: str, body: dict[str, object]) -> None:

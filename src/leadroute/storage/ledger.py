@@ -3,7 +3,8 @@
 `SqlLedger.load` reads the small state tables (statuses, loads, cap counters, rotations) in four
 statements whatever the number of leads; counts the counters cannot answer (a window the counters
 do not hold, catch-up counts per rule, outcomes, account owners) are read on demand and kept for
-the rest of the decision. Made once per transaction, it never sees its own writes.
+the rest of the decision; accounts are matched as storage/accounts.py says. Made once per
+transaction, it never sees its own writes.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from leadroute.domain.reps import CAP_WINDOWS, Availability, Rep, Status
+from leadroute.routing.account_book import AccountMatch
 from leadroute.routing.windows import window_start
+from leadroute.storage.accounts import find_account
 from leadroute.storage.tables import (
     AccountKey,
     AssignmentRow,
@@ -145,6 +148,11 @@ class SqlLedger:
         ).all()
         owners = {key: owner for key, owner in rows if owner}
         return next((owners[key] for key in keys if key in owners), None)
+
+    def account_match(self, fields: Mapping[str, object]) -> AccountMatch | None:
+        """By domain: one indexed query; by name: the per-process book, rebuilt when
+        `routing_state.accounts_revision` moved (storage/accounts.py)."""
+        return find_account(self.session, fields)
 
     def revision(self) -> int:
         return 0

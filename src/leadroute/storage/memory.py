@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -20,7 +20,9 @@ from leadroute.domain.decisions import Decision
 from leadroute.domain.leads import Lead
 from leadroute.domain.reps import Status
 from leadroute.domain.timers import Holding, Timer
+from leadroute.routing.account_book import Account, AccountBook, AccountMatch
 from leadroute.routing.accounts import account_keys
+from leadroute.routing.duplicates import Original
 from leadroute.routing.pools import Waiting
 from leadroute.routing.qualify import DISQUALIFIED, NURTURE
 from leadroute.scoring.points import Activity
@@ -81,10 +83,13 @@ class MemoryStore:
         self._outcomes: defaultdict[str, list[tuple[datetime, bool]]] = defaultdict(list)
         self._results: dict[str, tuple[str, tuple[datetime, bool]]] = {}
         self._accounts: dict[str, str] = {}
+        self.accounts: dict[str, Account] = {}
+        self._book: AccountBook | None = None
         self._pools: defaultdict[str, dict[str, Waiting]] = defaultdict(dict)
         # Every change to a rep's status, assignments or open count, in order: the engine asks
         # which reps changed since it last looked, so it can keep what it knows of the others.
         self._changes: list[str] = []
+        self._keys: dict[tuple[str, str], list[str]] = {}
 
     # Ledger -------------------------------------------------------------------------------
     def status(self, rep_id: str) -> Status | None:
@@ -125,6 +130,13 @@ class MemoryStore:
                 return record.owner
         return None
 
+    def account_match(self, fields: Mapping[str, object]) -> AccountMatch | None:
+        if not self.accounts:
+            return None
+        if self._book is None:
+            self._book = AccountBook(self.accounts[key] for key in sorted(self.accounts))
+        return self._book.match(fields)
+
     def revision(self) -> int:
         return len(self._changes)
 
@@ -155,6 +167,16 @@ class MemoryStore:
         return replace(timer, number=record.timers)
 
     # Changes ------------------------------------------------------------------------------
+    def add_account(self, account: Account) -> None:
+        """Add the account, or replace the one with its id; the next match sees it."""
+        self.accounts[account.id] = account
+        self._book = None
+
+    def remove_account(self, account_id: str) -> Account | None:
+        """Forget the account; returns it (None when there was none)."""
+        self._book = None
+        return self.accounts.pop(account_id, None)
+
     def set_status(self, rep_id: str, status: Status) -> None:
         self._statuses[rep_id] = status
         self._changes.append(rep_id)
@@ -191,6 +213,29 @@ class MemoryStore:
                 record.status, record.status_reason = NURTURE, decision.reason
         record.offered = []
         return record
+
+    def remember_keys(self, lead_id: str, wanted: Mapping[str, str]) -> None:
+        """Index the lead under its duplicate keys (`email`, `phone`, `company` values)."""
+        for name, value in wanted.items():
+            self._keys.setdefault((name, value), []).append(lead_id)
+
+    def originals(self, wanted: Mapping[str, str], since: datetime) -> list[Original]:
+        """Earlier leads received at or after `since` that share one of the keys."""
+        found: dict[str, Original] = {}
+        for name, value in wanted.items():
+            for lead_id in self._keys.get((name, value), []):
+                record = self.leads[lead_id]
+                if lead_id in found or record.lead.received_at < since:
+                    continue
+                found[lead_id] = Original(
+                    lead_id=lead_id,
+                    received_at=record.lead.received_at,
+                    status=record.status,
+                    owner=record.owner,
+                    pool=record.pool,
+                    matched=name,
+                )
+        return list(found.values())
 
     def rescore(self, lead_id: str, lead: Lead) -> LeadRecord:
         """Keep the lead as scored again (its place in a pool ordered by score follows)."""
@@ -271,7 +316,7 @@ class MemoryStore:
         progress = record.status
         self._give(record, rep_id, "manual", now)
         record.offered = []
-        if progress not in ("new", "offered"):
+        if progress not in ("new", "offered", NURTURE):
             record.status = progress
         return record
 

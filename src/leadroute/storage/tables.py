@@ -71,6 +71,9 @@ class RoutingState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sequence: Mapped[int] = mapped_column(BigInteger, default=0)
     version: Mapped[int | None] = mapped_column(Integer)
+    # Raised by every change to `accounts`: processes keep a compiled account book while it
+    # holds (storage/accounts.py).
+    accounts_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
 
 class RoutingVersion(Base):

@@ -1,4 +1,5 @@
 """qualification, duplicates, accounts: lead grade/reason/match keys, activities, accounts
+(and routing_state.accounts_revision, raised by every change to accounts)
 
 Revision ID: 0003
 Revises: 0002
@@ -62,6 +63,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("external_id"),
     )
     op.create_index("ix_accounts_name_key", "accounts", ["name_key"])
+    op.add_column(
+        "routing_state",
+        sa.Column(
+            "accounts_revision", sa.BigInteger(), nullable=False, server_default=sa.text("0")
+        ),
+    )
     op.create_table(
         "account_domains",
         sa.Column("domain", sa.String(length=253), nullable=False),
@@ -73,6 +80,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("account_domains")
+    op.drop_column("routing_state", "accounts_revision")
     op.drop_index("ix_accounts_name_key", table_name="accounts")
     op.drop_table("accounts")
     op.drop_index("ix_activities_lead", table_name="activities")
