@@ -39,4 +39,3 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with fresh_postgres_database(server) as url:
         yield url
         gc.collect()
-

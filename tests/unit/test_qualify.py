@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from leadroute.domain.decisions import Decision
-from leadroute.routing.engine import HANDOFF, Router, escalation_flow
+from leadroute.routing.engine import Router
+from leadroute.routing.flows import HANDOFF, escalation_flow
 from leadroute.routing.qualify import (
     DISQUALIFIED,
     NURTURE,

@@ -15,42 +15,23 @@ from random import Random
 
 from leadroute.domain.decisions import Decision, Explanation, Said, Step, Written
 from leadroute.domain.leads import Lead
-from leadroute.domain.pools import UNASSIGNED
 from leadroute.domain.reps import Rep
-from leadroute.routing.accounts import account_keys
+from leadroute.routing.account_owners import account_owners
 from leadroute.routing.config import Assign, RoutingConfig, Rule
 from leadroute.routing.explain import Attempt, Summary, Tried
 from leadroute.routing.filters import Filter, location, plan, specificity, wanted_skills
+from leadroute.routing.flows import MAIN, Flow, flows_of
 from leadroute.routing.gate import Answers, Gate
 from leadroute.routing.ledger import Ledger
 from leadroute.routing.moment import Moment
 from leadroute.routing.qualify import NURTURE, judge
 from leadroute.routing.selectors import SELECTORS, Choice, Selection
-from leadroute.rules.conditions import Always, Condition, Predicate, predicate
+from leadroute.rules.conditions import Always, Condition
 from leadroute.scoring.points import Activity
 from leadroute.scoring.predictor import Predictor
 
 # Distinct (country, region) pairs whose covering reps are remembered; past this, start over.
 _PLACES_REMEMBERED = 4096
-
-MAIN = "routing"
-HANDOFF = "handoff"
-
-
-def escalation_flow(pool: str) -> str:
-    """The name of the flow that pushes a pool's overdue leads."""
-    return f"escalate:{pool}"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _Flow:
-    """Rules tried in order (the fallback last, each with its condition as a plain function),
-    and the pool a lead waits in when none of them took it."""
-
-    rules: tuple[tuple[Rule, Predicate], ...]
-    last_rule: Rule
-    last_pool: str
-    last_why: str
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -69,25 +50,8 @@ class Router:
         self.config = config
         self.predictor = predictor
         self.reps: Mapping[str, Rep] = {rep.id: rep for rep in config.reps}
-        flows: dict[str, tuple[tuple[Rule, ...], Rule, str, str]] = {
-            MAIN: (
-                (*config.rules, config.fallback),
-                config.fallback,
-                UNASSIGNED,
-                "nothing else took it",
-            )
-        }
-        if config.handoff is not None:
-            handoff = config.handoff
-            flows[HANDOFF] = (
-                (*handoff.rules, handoff.fallback),
-                handoff.fallback,
-                UNASSIGNED,
-                "nothing else took it",
-            )
-        for pool, rule in config.escalations.items():
-            flows[escalation_flow(pool)] = ((rule,), rule, pool, "nobody to push it to")
-        rules = tuple(rule for flow in flows.values() for rule in flow[0])
+        self._flows = flows_of(config)
+        rules = tuple(rule for flow in self._flows.values() for rule, _ in flow.rules)
         self._fallbacks = {id(config.fallback)}
         if config.handoff is not None:
             self._fallbacks.add(id(config.handoff.fallback))
@@ -115,15 +79,6 @@ class Router:
                 self._skilled[tag] = self._skilled.get(tag, frozenset()) | {rep.id}
         self._places: dict[tuple[str | None, str | None], dict[str, int]] = {}
         self._gate = Gate()
-        self._flows = {
-            name: _Flow(
-                rules=tuple((rule, predicate(rule.when)) for rule in tried),
-                last_rule=last_rule,
-                last_pool=last_pool,
-                last_why=last_why,
-            )
-            for name, (tried, last_rule, last_pool, last_why) in flows.items()
-        }
         # Where each rule is: its flow and its place in it (offers resume from there).
         self._where: dict[str, tuple[str, int]] = {}
         for name, flow in self._flows.items():
@@ -248,7 +203,7 @@ class Router:
 
     def _from(
         self,
-        flow: _Flow,
+        flow: Flow,
         start: int,
         lead: Lead,
         moment: Moment,
@@ -322,7 +277,7 @@ class Router:
         owners: dict[str, str] = {}
         said = ""
         if ask.owner_of:
-            owners, said = self._account_owners(ask.owner_of, lead, moment, listed)
+            owners, said = account_owners(self.reps, ask.owner_of, lead, moment, listed)
             if not owners:
                 return Attempt(
                     listed=(),
@@ -387,39 +342,6 @@ class Router:
             if choice
             else detail,
         )
-
-    def _account_owners(
-        self, owner_of: str, lead: Lead, moment: Moment, listed: tuple[Rep, ...]
-    ) -> tuple[dict[str, str], str]:
-        """The reps `owner_of: account` may give the lead to, in order, each with why: the
-        owner of the known account the lead matched (routing/account_book.py), then the
-        owner of an earlier lead with the same domain or company. Also what to say of an
-        owner that cannot be used (none, or not a candidate of the rule)."""
-        fields = lead.fields
-        owners: dict[str, str] = {}
-        said: list[str] = []
-        match = moment.ledger.account_match(fields)
-        if match is not None:
-            account = match.account
-            seen = f"account {account.name} ({match.describe()})"
-            rep = self.reps.get(account.owner) if account.owner is not None else None
-            if account.owner is None:
-                said.append(f"{seen} has no owner")
-            elif rep is None or rep not in listed:
-                said.append(f"{seen} is owned by {account.owner}, not a candidate")
-            else:
-                owners[rep.id] = f"owns {seen}"
-        owner = moment.ledger.account_owner(account_keys(fields))
-        rep = self.reps.get(owner) if owner is not None else None
-        if owner is None:
-            if not owners:
-                said.append("no earlier lead of this account")
-        elif rep is None or rep not in listed:
-            said.append(f"account owner {owner} is not a candidate")
-        elif rep.id not in owners:
-            why = f"owns this account ({owner_of})"
-            owners[rep.id] = f"{why}; {'; '.join(said)}" if said else why
-        return owners, "; ".join(said)
 
     def _with_skills(
         self, rule_plan: _Plan, ask: Assign, fields: Mapping[str, object]

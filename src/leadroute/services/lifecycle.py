@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from leadroute.domain.errors import InvalidInput, Problem
-from leadroute.routing.engine import HANDOFF, MAIN
+from leadroute.routing.flows import HANDOFF, MAIN
 from leadroute.routing.pools import returned_wait_timer
 from leadroute.routing.qualify import NURTURE, status_in_pool
 from leadroute.services.errors import Conflict, Forbidden

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from leadroute.domain.decisions import Decision
 from leadroute.domain.leads import Lead
-from leadroute.routing.engine import MAIN, Router
+from leadroute.routing.engine import Router
+from leadroute.routing.flows import MAIN
 from leadroute.routing.pools import offer_timer, wait_timer
 from leadroute.routing.qualify import DISQUALIFIED, NURTURE
 from leadroute.scoring.points import Activity

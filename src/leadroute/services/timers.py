@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from leadroute.domain.durations import format_duration
 from leadroute.domain.timers import Timer, TimerKind, still_due
-from leadroute.routing.engine import escalation_flow
+from leadroute.routing.flows import escalation_flow
 from leadroute.routing.pools import (
     expired_reason,
     overdue_reason,

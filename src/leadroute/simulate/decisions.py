@@ -10,7 +10,8 @@ from random import Random
 from leadroute.domain.decisions import Decision
 from leadroute.domain.leads import Lead
 from leadroute.routing.config import RoutingConfig
-from leadroute.routing.engine import HANDOFF, MAIN, Router
+from leadroute.routing.engine import Router
+from leadroute.routing.flows import HANDOFF, MAIN
 from leadroute.routing.pools import offer_timer, wait_timer
 from leadroute.simulate.timers import TimerQueue
 from leadroute.storage.memory import LeadRecord, MemoryStore

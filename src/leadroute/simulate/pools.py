@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from leadroute.domain.timers import Timer, still_due
-from leadroute.routing.engine import escalation_flow
+from leadroute.routing.flows import escalation_flow
 from leadroute.routing.pools import (
     claim_refusal,
     claim_timer,

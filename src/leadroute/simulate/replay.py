@@ -20,7 +20,8 @@ from leadroute.routing.account_book import Account
 from leadroute.routing.accounts import FREE_MAIL_DOMAINS, clean_domain
 from leadroute.routing.config import RoutingConfig
 from leadroute.routing.duplicates import Original, choose_original, keys_of, linked_decision, merges
-from leadroute.routing.engine import HANDOFF, Router
+from leadroute.routing.engine import Router
+from leadroute.routing.flows import HANDOFF
 from leadroute.routing.qualify import ready_for_sales
 from leadroute.rules.parsing import suggest
 from leadroute.scoring.points import ACTIVITY_TYPES, Activity
