@@ -6,26 +6,21 @@ One walk does both: every value is converted once, and each failure becomes a Pr
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ValidationError
 
-from leadroute.domain.calendars import CombinedCalendar, FixedDates, HolidayCalendar
 from leadroute.domain.durations import parse_duration
 from leadroute.domain.errors import ConditionError, Problem, join_path
-from leadroute.domain.hours import ALWAYS, WorkingHours, parse_hours
 from leadroute.domain.offers import Offer
 from leadroute.domain.pools import DEFAULT_TRIAGE, DEFAULT_UNASSIGNED, TRIAGE, UNASSIGNED, Pool
-from leadroute.domain.reps import Availability, Caps, Rep, Status
-from leadroute.domain.territories import Territory, territory_from_code
-from leadroute.geo import territory_code
 from leadroute.routing.config import Assign, Handoff, Prior, RoutingConfig, Rule
-from leadroute.routing_file.calendars import country_calendar, supported_codes
 from leadroute.routing_file.messages import problems_from
 from leadroute.routing_file.qualifying import build_duplicates, build_qualify, build_scoring
+from leadroute.routing_file.rep_sections import holidays_of, rep_of
 from leadroute.routing_file.schema import (
     AssignSchema,
     FallbackSchema,
@@ -87,7 +82,7 @@ class Builder:
     def build(self) -> RoutingConfig | None:
         doc = self.doc
         timezone = self._zone(doc.timezone, "timezone") or ZoneInfo("UTC")
-        shared = self._holidays(doc.holidays, "holidays")
+        shared = holidays_of(self, doc.holidays, "holidays")
         self._duplicates(
             [_raw_text(item, "id") or f"#{i}" for i, item in enumerate(doc.reps)],
             "reps",
@@ -95,7 +90,7 @@ class Builder:
             "rep id",
         )
         reps = tuple(
-            self._rep(rep, join_path("reps", i), timezone, shared)
+            rep_of(self, rep, join_path("reps", i), timezone, shared)
             for i, rep in enumerate(self.reps)
             if rep is not None
         )
@@ -154,6 +149,12 @@ class Builder:
     def declared_pools(self) -> tuple[str, ...]:
         return tuple(self.doc.pools)
 
+    def zone(self, name: str | None, path: str) -> tzinfo | None:
+        return self._zone(name, path)
+
+    def attempt(self, path: str, convert: Callable[[], T]) -> T | None:
+        return self._try(path, convert)
+
     def _try(self, path: str, convert: Callable[[], T]) -> T | None:
         try:
             return convert()
@@ -180,73 +181,6 @@ class Builder:
                 )
             else:
                 first[value] = index
-
-    def _rep(
-        self, rep: RepSchema, path: str, default_zone: tzinfo, shared: HolidayCalendar | None
-    ) -> Rep:
-        zone = self._zone(rep.timezone, join_path(path, "timezone")) or default_zone
-        hours = ALWAYS
-        if rep.hours is not None:
-            hours = (
-                self._try(join_path(path, "hours"), lambda: parse_hours(rep.hours or "")) or ALWAYS
-            )
-        own = self._holidays(rep.holidays, join_path(path, "holidays"))
-        calendars = [c for c in (own, shared) if c is not None]
-        until = rep.away_until
-        if until is not None and until.tzinfo is None:
-            until = until.replace(tzinfo=zone)
-        return Rep(
-            id=rep.id,
-            timezone=zone,
-            name=rep.name or rep.id,
-            email=rep.email,
-            teams=frozenset(rep.teams),
-            skills=frozenset(tag.strip().casefold() for tag in rep.skills),
-            territories=self._territories(rep.territories, join_path(path, "territories")),
-            weight=rep.weight,
-            caps=Caps(**rep.caps.model_dump()),
-            hours=hours if isinstance(hours, WorkingHours) else ALWAYS,
-            holidays=CombinedCalendar(calendars=tuple(calendars)),
-            status=Status(availability=Availability(rep.status), until=until),
-        )
-
-    def _territories(self, codes: list[str], path: str) -> tuple[Territory, ...]:
-        found: list[Territory] = []
-        for index, code in enumerate(codes):
-            normal = territory_code(code)
-            if normal is None:
-                self._problem(
-                    join_path(path, index),
-                    f"unknown territory {code!r} (use an ISO 3166 code such as BR or US-FL)",
-                )
-            else:
-                found.append(territory_from_code(normal))
-        return tuple(found)
-
-    def _holidays(self, spec: object, path: str) -> HolidayCalendar | None:
-        if spec is None:
-            return None
-        items = spec if isinstance(spec, list) else [spec]
-        days: dict[date, str] = {}
-        calendars: list[HolidayCalendar] = []
-        for index, item in enumerate(items):
-            where = join_path(path, index) if isinstance(spec, list) else path
-            if isinstance(item, datetime):
-                days[item.date()] = "listed in the routing file"
-            elif isinstance(item, date):
-                days[item] = "listed in the routing file"
-            elif isinstance(item, str) and item.upper() in supported_codes():
-                calendars.append(country_calendar(item.upper()))
-            elif isinstance(item, str) and _iso_date(item) is not None:
-                days[_iso_date(item) or date.min] = "listed in the routing file"
-            else:
-                self._problem(
-                    where,
-                    f"expected a date (2026-12-25) or a country code (US, BR, US-CA), got {item!r}",
-                )
-        if days:
-            calendars.insert(0, FixedDates(days=days))
-        return CombinedCalendar(calendars=tuple(calendars)) if calendars else None
 
     def _pool(self, name: str, spec: PoolSchema) -> Pool:
         path = join_path("pools", name)
