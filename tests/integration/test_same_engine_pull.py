@@ -108,6 +108,67 @@ class Lockstep:
         self.outcomes.append((kind, done_in_memory))
         return result
 
+    # The actions both drivers use: each runs in replay and in the service at once.
+    def post(self, at: datetime, lead_id: str, payload: dict[str, object]) -> None:
+        body = self.act(
+            at, "lead", {"id": lead_id, **payload}, partial(_post, self.runtime, payload, at)
+        )
+        self.ids[lead_id] = str(body["id"])
+
+    def pull(self, at: datetime, pool: str, rep: Principal) -> None:
+        self.act(
+            at,
+            "claim",
+            {"pool": pool, "rep": rep.rep_id},
+            partial(claim_next, runtime=self.runtime, pool_name=pool, caller=rep, now=at),
+        )
+
+    def cherry_pick(self, at: datetime, pool: str, rep: Principal, lead: str) -> None:
+        self.act(
+            at,
+            "claim",
+            {"pool": pool, "rep": rep.rep_id, "lead": lead},
+            partial(claim_lead, runtime=self.runtime, lead_id=self.ids[lead], caller=rep, now=at),
+        )
+
+    def lifecycle(self, at: datetime, lead: str, kind: str) -> None:
+        """release, touch, or an outcome (qualified, won, lost) by an admin."""
+        body: dict[str, object] = {"lead": lead}
+        if kind in ("release", "touch"):
+            scenario_kind = kind
+        else:
+            scenario_kind, body["result"] = "outcome", kind
+        event_kind = {"release": "released", "touch": "touched"}.get(kind, kind)
+        self.act(
+            at,
+            scenario_kind,
+            body,
+            partial(
+                record_event,
+                runtime=self.runtime,
+                lead_id=self.ids[lead],
+                kind=event_kind,
+                caller=SYSTEM,
+                now=at,
+            ),
+        )
+
+    def assign(self, at: datetime, lead: str, rep: str) -> None:
+        self.act(
+            at,
+            "assign",
+            {"lead": lead, "rep": rep, "reason": "manager's call"},
+            partial(
+                assign_lead,
+                runtime=self.runtime,
+                lead_id=self.ids[lead],
+                rep_id=rep,
+                reason="manager's call",
+                caller=SYSTEM,
+                now=at,
+            ),
+        )
+
     def _fire_until(self, at: datetime) -> None:
         while True:
             with self.runtime.database.reading() as session:
@@ -163,14 +224,7 @@ def _drive(step: Lockstep, rng: Random, *, actions: int) -> None:
                 payload["wants_demo"] = True
             if rng.random() < 0.2:
                 payload["source"] = "partner"
-
-            body = step.act(
-                now,
-                "lead",
-                {"id": lead_id, **payload},
-                partial(_post, step.runtime, payload, now),
-            )
-            step.ids[lead_id] = str(body["id"])
+            step.post(now, lead_id, payload)
             continue
         # Mostly act on leads the action fits (offered ones for accept/decline, owned ones for
         # the lifecycle), sometimes on any lead, so refusals are compared too.
@@ -186,21 +240,9 @@ def _drive(step: Lockstep, rng: Random, *, actions: int) -> None:
         rep = record.owner if record.owner and rng.random() < 0.7 else rng.choice(REPS)
         as_rep = Principal(key_id="test", role=Role.REP, rep_id=rep)
         if roll < 0.45:
-            pool = rng.choice(POOLS[:3])
-            step.act(
-                now,
-                "claim",
-                {"pool": pool, "rep": rep},
-                partial(claim_next, runtime=step.runtime, pool_name=pool, caller=as_rep, now=now),
-            )
+            step.pull(now, rng.choice(POOLS[:3]), as_rep)
         elif roll < 0.55:
-            pool = record.pool or rng.choice(POOLS[:3])
-            step.act(
-                now,
-                "claim",
-                {"pool": pool, "rep": rep, "lead": lead},
-                partial(claim_lead, runtime=step.runtime, lead_id=sid, caller=as_rep, now=now),
-            )
+            step.cherry_pick(now, record.pool or rng.choice(POOLS[:3]), as_rep, lead)
         elif roll < 0.65:
             step.act(
                 now,
@@ -216,42 +258,11 @@ def _drive(step: Lockstep, rng: Random, *, actions: int) -> None:
                 partial(decline_offer, runtime=step.runtime, lead_id=sid, caller=as_rep, now=now),
             )
         elif roll < 0.92:
-            kind = rng.choice(["release", "touch", "qualified", "qualified", "won", "lost"])
-            if kind == "release":
-                scenario_kind, body = "release", {"lead": lead}
-            elif kind == "touch":
-                scenario_kind, body = "touch", {"lead": lead}
-            else:
-                scenario_kind, body = "outcome", {"lead": lead, "result": kind}
-            event_kind = {"release": "released", "touch": "touched"}.get(kind, kind)
-            step.act(
-                now,
-                scenario_kind,
-                body,
-                partial(
-                    record_event,
-                    runtime=step.runtime,
-                    lead_id=sid,
-                    kind=event_kind,
-                    caller=SYSTEM,
-                    now=now,
-                ),
+            step.lifecycle(
+                now, lead, rng.choice(["release", "touch", "qualified", "qualified", "won", "lost"])
             )
         else:
-            step.act(
-                now,
-                "assign",
-                {"lead": lead, "rep": rep, "reason": "manager's call"},
-                partial(
-                    assign_lead,
-                    runtime=step.runtime,
-                    lead_id=sid,
-                    rep_id=rep,
-                    reason="manager's call",
-                    caller=SYSTEM,
-                    now=now,
-                ),
-            )
+            step.assign(now, lead, rep)
 
 
 def _post(runtime: Runtime, payload: dict[str, object], now: datetime) -> dict[str, Any]:

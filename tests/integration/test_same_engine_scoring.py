@@ -12,16 +12,13 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from random import Random
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from leadroute.routing_file import parse_routing_text
 from leadroute.services.activities import record_activity
-from leadroute.services.intake import take_lead
-from leadroute.services.lifecycle import assign_lead, record_event
-from leadroute.services.pools import claim_lead, claim_next
+from leadroute.services.lifecycle import record_event
 from leadroute.services.principals import SYSTEM, Principal, Role
 from leadroute.services.runtime import Runtime
 from leadroute.settings import Settings
@@ -150,8 +147,7 @@ def _lifecycle(step: ScoringLockstep, at: datetime, lead: str, kind: str) -> Non
 
 
 def _new(step: ScoringLockstep, at: datetime, lead: str, **payload: object) -> None:
-    body = step.act(at, "lead", {"id": lead, **payload}, partial(_post, step.runtime, payload, at))
-    step.ids[lead] = str(body["id"])
+    step.post(at, lead, payload)
 
 
 def test_a_hand_off_a_day_later_sees_the_faded_score_in_both(
@@ -257,10 +253,7 @@ def _drive(step: ScoringLockstep, rng: Random, *, actions: int) -> None:
                 payload["budget"] = rng.choice([10000, 60000, 250000])
             if rng.random() < 0.3:
                 payload["timeframe"] = "this_quarter"
-            body = step.act(
-                now, "lead", {"id": lead_id, **payload}, partial(_post, step.runtime, payload, now)
-            )
-            step.ids[lead_id] = str(body["id"])
+            step.post(now, lead_id, payload)
             continue
         if roll < 0.6:
             nurtured = [k for k in known if store.leads[k].status == "nurture"]
@@ -283,65 +276,18 @@ def _drive(step: ScoringLockstep, rng: Random, *, actions: int) -> None:
         owned = [k for k in known if store.leads[k].owner and store.leads[k].is_open]
         lead = rng.choice(owned if owned and roll >= 0.72 and rng.random() < 0.85 else known)
         record = store.leads[lead]
-        sid = step.ids[lead]
         rep = record.owner if record.owner and rng.random() < 0.7 else rng.choice(REPS)
         as_rep = Principal(key_id="test", role=Role.REP, rep_id=rep)
         if roll < 0.67:
-            pool = rng.choice(["nurture", "nurture", "inbound", "closers"])
-            step.act(
-                now,
-                "claim",
-                {"pool": pool, "rep": rep},
-                partial(claim_next, runtime=step.runtime, pool_name=pool, caller=as_rep, now=now),
-            )
+            step.pull(now, rng.choice(["nurture", "nurture", "inbound", "closers"]), as_rep)
         elif roll < 0.72:
-            step.act(
-                now,
-                "claim",
-                {"pool": record.pool or "nurture", "rep": rep, "lead": lead},
-                partial(claim_lead, runtime=step.runtime, lead_id=sid, caller=as_rep, now=now),
-            )
+            step.cherry_pick(now, record.pool or "nurture", as_rep, lead)
         elif roll < 0.95:
-            kind = rng.choice(["release", "touch", "qualified", "qualified", "won", "lost"])
-            if kind == "release":
-                scenario_kind, body = "release", {"lead": lead}
-            elif kind == "touch":
-                scenario_kind, body = "touch", {"lead": lead}
-            else:
-                scenario_kind, body = "outcome", {"lead": lead, "result": kind}
-            event_kind = {"release": "released", "touch": "touched"}.get(kind, kind)
-            step.act(
-                now,
-                scenario_kind,
-                body,
-                partial(
-                    record_event,
-                    runtime=step.runtime,
-                    lead_id=sid,
-                    kind=event_kind,
-                    caller=SYSTEM,
-                    now=now,
-                ),
+            step.lifecycle(
+                now, lead, rng.choice(["release", "touch", "qualified", "qualified", "won", "lost"])
             )
         else:
-            step.act(
-                now,
-                "assign",
-                {"lead": lead, "rep": rep, "reason": "manager's call"},
-                partial(
-                    assign_lead,
-                    runtime=step.runtime,
-                    lead_id=sid,
-                    rep_id=rep,
-                    reason="manager's call",
-                    caller=SYSTEM,
-                    now=now,
-                ),
-            )
-
-
-def _post(runtime: Runtime, payload: dict[str, object], now: datetime) -> dict[str, Any]:
-    return take_lead(runtime=runtime, payload=payload, caller=SYSTEM, now=now).body
+            step.assign(now, lead, rep)
 
 
 def _compare_scores(step: ScoringLockstep) -> None:
