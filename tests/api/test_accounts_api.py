@@ -183,7 +183,12 @@ def test_owner_of_account_routes_to_the_owner_with_the_match_in_the_trace(
     assert by_name["owner"] == "bob"
     assert "owns account Müller GmbH (name match 100)" in by_name["decision"]["reason"]
     trace = lead(service, by_name["id"])["decision"]["trace"]
-    assert trace[0]["candidates"][0]["why"] == "owns account Müller GmbH (name match 100)"
+    assert trace[0] == {
+        "rule": "intake",
+        "matched": True,
+        "why": "account Müller GmbH [muller] by name match 100, owned by bob",
+    }
+    assert trace[1]["candidates"][0]["why"] == "owns account Müller GmbH (name match 100)"
     # Changes are seen at once: the cached name book is rebuilt after each change.
     ok(patch(service, "muller", owner="ana"), 200)
     assert post(service, company="Müller", email="h2@gmail.com")["owner"] == "ana"
@@ -200,7 +205,10 @@ def test_an_account_without_owner_is_named_in_the_trace(service: Service) -> Non
     ok(create(service, name="Initech LLC", domains=["initech.com"]), 201)
     posted = post(service, email="peter@initech.com")
     assert posted["decision"]["rule"] == "rotation"
-    first = lead(service, posted["id"])["decision"]["trace"][0]["why"]
+    intake, first = (step["why"] for step in lead(service, posted["id"])["decision"]["trace"][:2])
+    assert intake.startswith("account Initech LLC [") and intake.endswith(
+        "by domain initech.com, no owner"
+    )
     assert first == (
         "matched; account Initech LLC (domain initech.com) has no owner; "
         "no earlier lead of this account; next rule"

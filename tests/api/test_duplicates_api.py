@@ -88,3 +88,30 @@ def test_link_routes_the_duplicate_to_the_original_owner(linking: Service) -> No
         f"duplicate: same email as lead {first['id']}, which ana owns: to ana"
     )
     assert again["duplicate"] == {"of": first["id"], "matched": "email", "policy": "link"}
+
+
+def test_the_duplicate_check_and_score_are_the_first_step_of_the_stored_trace(
+    linking: Service,
+) -> None:
+    first = post(linking, email="ana@acme.com")
+    closed = post(linking, email="lee@delta.com")
+    ok(
+        linking.client.post(
+            f"/api/v1/leads/{closed['id']}/events", json={"type": "lost"}, headers=linking.admin
+        )
+    )
+    again = post(linking, email="ana@acme.com")
+    after_closed = post(linking, email="lee@delta.com")
+
+    def intake(posted: dict[str, Any]) -> object:
+        return lead(linking, posted["id"])["decision"]["trace"][0]
+
+    assert intake(first) == {
+        "rule": "intake",
+        "matched": True,
+        "why": "score 0; no earlier lead with the same email or phone or company in the last 30d",
+    }
+    assert intake(again)["why"] == f"score 0; same email as lead {first['id']} (link)"
+    assert intake(after_closed)["why"] == (
+        f"score 0; same email as lead {closed['id']}, which is lost: routed as a new lead"
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from leadroute.normalize import Normalized, normalize_lead
 from leadroute.routing.duplicates import Keys, Original, keys_of, linked_decision, merges
+from leadroute.routing.intake import IntakeFacts, with_intake
 from leadroute.services.accounts import match_for
 from leadroute.services.duplicates import find_original, merge_submission
 from leadroute.services.errors import Conflict
@@ -109,16 +110,23 @@ def _new_lead(
         lead_id=row.id,
         data={"issues": list(normalized.issues), "duplicate_of": row.duplicate_of},
     )
+    facts = IntakeFacts(
+        duplicates=routing.router.config.duplicates, original=original, account=account
+    )
     linked = None
     if original is not None:
         lead = routing.router.score(lead_of(row), now=now)
         keep_score(row, lead)
         linked = linked_decision(lead, original)
+        if linked is not None:
+            linked = with_intake(linked, facts.step(lead))
     if linked is not None:
         place(session, routing, row, linked, now=now, actor=caller.actor)
         decision = linked
     else:
-        decision = route_and_record(session, routing, row, now=now, actor=caller.actor)
+        decision = route_and_record(
+            session, routing, row, now=now, actor=caller.actor, intake=facts
+        )
     body: dict[str, Any] = {
         "id": row.id,
         "status": row.status,

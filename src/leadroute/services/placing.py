@@ -19,6 +19,7 @@ from leadroute.domain.decisions import Decision
 from leadroute.domain.leads import Lead
 from leadroute.routing.engine import Router
 from leadroute.routing.flows import MAIN
+from leadroute.routing.intake import IntakeFacts, with_intake
 from leadroute.routing.pools import offer_timer, wait_timer
 from leadroute.routing.qualify import DISQUALIFIED, NURTURE
 from leadroute.scoring.points import Activity
@@ -40,8 +41,10 @@ def route_and_record(
     exclude: frozenset[str] = frozenset(),
     flow: str = MAIN,
     data: dict[str, Any] | None = None,
+    intake: IntakeFacts | None = None,
 ) -> Decision:
-    """Route a stored lead with the engine on the live state and apply the decision."""
+    """Route a stored lead with the engine on the live state and apply the decision; a new
+    lead's `intake` facts (routing/intake.py) become the first step of its trace."""
     lead, decision = decide(
         session,
         routing.router,
@@ -53,6 +56,8 @@ def route_and_record(
         activities=activities_of(session, routing.router, row.id),
     )
     keep_score(row, lead)
+    if intake is not None:
+        decision = with_intake(decision, intake.step(lead))
     place(session, routing, row, decision, now=now, actor=actor, data=data)
     return decision
 

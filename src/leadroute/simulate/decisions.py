@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from random import Random
 
-from leadroute.domain.decisions import Decision
+from leadroute.domain.decisions import Decision, Step
 from leadroute.domain.leads import Lead
 from leadroute.routing.config import RoutingConfig
 from leadroute.routing.engine import Router
 from leadroute.routing.flows import HANDOFF, MAIN
+from leadroute.routing.intake import with_intake
 from leadroute.routing.pools import offer_timer, wait_timer
 from leadroute.simulate.timers import TimerQueue
 from leadroute.storage.memory import LeadRecord, MemoryStore
@@ -33,11 +34,20 @@ class World:
         return self.router.config
 
 
-def route_new(world: World, lead: Lead, now: datetime, *, decision: Decision | None = None) -> Line:
+def route_new(
+    world: World,
+    lead: Lead,
+    now: datetime,
+    *,
+    decision: Decision | None = None,
+    intake: Step | None = None,
+) -> Line:
     """Route a lead that just arrived (or apply the decision made for it, e.g. a linked
-    duplicate's), record the decision and return its line."""
+    duplicate's), with the `intake` step first in its trace; record the decision and return
+    its line."""
     if decision is None:
         decision = world.router.route(lead, now=now, ledger=world.store, rng=world.rng)
+    decision = with_intake(decision, intake)
     record = world.store.record_decision(lead, decision, now)
     return _started(world, record, decision, now)
 

@@ -22,6 +22,7 @@ from leadroute.routing.config import RoutingConfig
 from leadroute.routing.duplicates import Original, choose_original, keys_of, linked_decision, merges
 from leadroute.routing.engine import Router
 from leadroute.routing.flows import HANDOFF
+from leadroute.routing.intake import IntakeFacts
 from leadroute.routing.qualify import ready_for_sales
 from leadroute.rules.parsing import suggest
 from leadroute.scoring.points import ACTIVITY_TYPES, Activity
@@ -83,18 +84,18 @@ class Replay:
             lead_from_payload(payload, lead_id=lead_id, received_at=received_at), now=event.at
         )
         section = self.router.config.duplicates
+        account = self.store.account_match(lead.fields)
         if section is None:
-            return [route_new(self.world, lead, event.at)]
+            intake = IntakeFacts(account=account).step(lead)
+            return [route_new(self.world, lead, event.at, intake=intake)]
         wanted = keys_of(lead.fields).wanted(section.match)
         original = choose_original(self.store.originals(wanted, since=event.at - section.within))
         if original is not None and merges(section, original):
             return self._merge(lead, original, event.at)
         self.store.remember_keys(lead.id, wanted)
+        intake = IntakeFacts(duplicates=section, original=original, account=account).step(lead)
         linked = linked_decision(lead, original) if original is not None else None
-        if linked is None:
-            line = route_new(self.world, lead, event.at)
-        else:
-            line = route_new(self.world, lead, event.at, decision=linked)
+        line = route_new(self.world, lead, event.at, decision=linked, intake=intake)
         if original is not None:
             line["duplicate_of"] = original.lead_id
         return [line]
