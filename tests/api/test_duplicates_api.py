@@ -103,8 +103,9 @@ def test_the_duplicate_check_and_score_are_the_first_step_of_the_stored_trace(
     again = post(linking, email="ana@acme.com")
     after_closed = post(linking, email="lee@delta.com")
 
-    def intake(posted: dict[str, Any]) -> object:
-        return lead(linking, posted["id"])["decision"]["trace"][0]
+    def intake(posted: dict[str, Any]) -> dict[str, Any]:
+        step: dict[str, Any] = lead(linking, posted["id"])["decision"]["trace"][0]
+        return step
 
     assert intake(first) == {
         "rule": "intake",

@@ -56,7 +56,7 @@ def test_account_match_names_the_account_how_and_its_owner() -> None:
 
 
 def test_with_intake_puts_the_step_first_and_keeps_the_rest() -> None:
-    decision = route_one(make_config(make_reps(2), [make_rule()]), make_lead())
+    decision = route_one(make_config(make_reps("ana", "bob"), [make_rule()]), make_lead())
     step = IntakeFacts().step(lead(score=5))
     changed = with_intake(decision, step)
     assert [entry.rule for entry in changed.trace] == [
