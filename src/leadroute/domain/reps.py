@@ -70,3 +70,4 @@ class Rep:
     hours: WorkingHours = ALWAYS
     holidays: HolidayCalendar = field(default=NO_HOLIDAYS)
     status: Status = AVAILABLE
+    notify: tuple[str, ...] = ()  # apprise URLs: where this rep is told of leads

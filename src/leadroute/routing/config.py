@@ -9,6 +9,7 @@ from datetime import timedelta, tzinfo
 from leadroute.domain.offers import Offer
 from leadroute.domain.pools import DEFAULT_UNASSIGNED, UNASSIGNED, Pool
 from leadroute.domain.reps import Rep
+from leadroute.domain.sla import Sla
 from leadroute.routing.duplicates import Duplicates
 from leadroute.routing.qualify import Qualification
 from leadroute.rules import ALWAYS, Condition
@@ -53,6 +54,7 @@ class Rule:
     assign: Assign | None = None
     pool: str | None = None
     on_empty_pool: str | None = None
+    sla: Sla | None = None
 
 
 def _to_unassigned() -> Rule:
@@ -65,6 +67,29 @@ class Handoff:
 
     rules: tuple[Rule, ...]
     fallback: Rule = field(default_factory=lambda: Rule(name="handoff fallback", pool=UNASSIGNED))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Team:
+    """A `teams:` entry: the team's SLA (for leads its members own without a rule SLA) and
+    its notification channels (apprise URLs)."""
+
+    name: str
+    sla: Sla | None = None
+    notify: tuple[str, ...] = ()
+
+
+NOTICE_KINDS = ("assigned", "offered", "reminder", "reassigned", "escalated", "overdue")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Notifications:
+    """The `notifications:` section: where managers hear of escalations and overdue leads,
+    which kinds of notice are sent at all, and the dashboard address links point at."""
+
+    managers: tuple[str, ...] = ()
+    send: frozenset[str] = frozenset(NOTICE_KINDS)
+    dashboard_url: str = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -82,6 +107,8 @@ class RoutingConfig:
     escalations: Mapping[str, Rule] = field(default_factory=dict)
     qualify: Qualification | None = None
     duplicates: Duplicates | None = None
+    teams: Mapping[str, Team] = field(default_factory=dict)
+    notifications: Notifications = field(default_factory=Notifications)
 
     def pool(self, name: str) -> Pool:
         return self.pools.get(name) or Pool(name=name)

@@ -17,6 +17,7 @@ from leadroute.domain.durations import parse_duration
 from leadroute.domain.errors import ConditionError, Problem, join_path
 from leadroute.domain.offers import Offer
 from leadroute.domain.pools import DEFAULT_TRIAGE, DEFAULT_UNASSIGNED, TRIAGE, UNASSIGNED, Pool
+from leadroute.domain.sla import Sla
 from leadroute.routing.config import Assign, Handoff, Prior, RoutingConfig, Rule
 from leadroute.routing_file.messages import problems_from
 from leadroute.routing_file.qualifying import build_duplicates, build_qualify, build_scoring
@@ -31,6 +32,7 @@ from leadroute.routing_file.schema import (
     RuleSchema,
     ScoringSchema,
 )
+from leadroute.routing_file.service_levels import build_notifications, build_sla, build_teams
 from leadroute.rules import ALWAYS as ALWAYS_TRUE
 from leadroute.rules import Condition, parse_condition
 from leadroute.rules.parsing import suggest
@@ -117,6 +119,8 @@ class Builder:
         scoring = build_scoring(self, self.scoring)
         qualify = build_qualify(self, doc.qualify)
         duplicates = build_duplicates(self, doc.duplicates)
+        teams = build_teams(self, doc.teams)
+        notifications = build_notifications(self, doc.notifications)
         if self.problems:
             return None
         return RoutingConfig(
@@ -130,6 +134,8 @@ class Builder:
             escalations=self.escalations,
             qualify=qualify,
             duplicates=duplicates,
+            teams=teams,
+            notifications=notifications,
         )
 
     def _problem(self, path: str, message: str) -> None:
@@ -154,6 +160,9 @@ class Builder:
 
     def attempt(self, path: str, convert: Callable[[], T]) -> T | None:
         return self._try(path, convert)
+
+    def known(self, name: str, choices: Sequence[str], path: str, what: str) -> bool:
+        return self._known(name, choices, path, what)
 
     def _try(self, path: str, convert: Callable[[], T]) -> T | None:
         try:
@@ -315,7 +324,18 @@ class Builder:
             assign=assign,
             pool=pool,
             on_empty_pool=self._on_empty(rule.on_empty, join_path(path, "on_empty")),
+            sla=self._sla(rule, path),
         )
+
+    def _sla(self, rule: RuleSchema, path: str) -> Sla | None:
+        if rule.sla is None:
+            return None
+        if rule.assign is None or rule.assign.triage is not None:
+            self._problem(
+                join_path(path, "sla"),
+                "an sla needs an owner to watch: put it on a rule that assigns to reps",
+            )
+        return build_sla(self, rule.sla, join_path(path, "sla"))
 
     def _triage(self, spec: AssignSchema, path: str) -> str:
         """`assign: {triage: managers}`: the lead waits in the triage pool for a manager."""

@@ -16,6 +16,7 @@ from leadroute.domain.territories import Territory, territory_from_code
 from leadroute.geo import territory_code
 from leadroute.routing_file.calendars import country_calendar, supported_codes
 from leadroute.routing_file.schema import RepSchema
+from leadroute.routing_file.service_levels import channels
 
 if TYPE_CHECKING:
     from leadroute.routing_file.building import Builder
@@ -53,6 +54,7 @@ def rep_of(
         hours=hours if isinstance(hours, WorkingHours) else ALWAYS,
         holidays=CombinedCalendar(calendars=tuple(calendars)),
         status=Status(availability=Availability(rep.status), until=until),
+        notify=channels(builder, rep.notify, join_path(path, "notify")),
     )
 
 

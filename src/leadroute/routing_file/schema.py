@@ -47,6 +47,7 @@ class RepSchema(Strict):
     holidays: Any = None
     status: Literal["available", "away", "offline"] = "available"
     away_until: datetime | None = None
+    notify: Names = []
 
 
 class PoolSchema(Strict):
@@ -101,6 +102,7 @@ class RuleSchema(Strict):
     assign: AssignSchema | None = None
     pool: str | None = None
     on_empty: Any = "next"
+    sla: Any = None
 
 
 class FallbackSchema(Strict):
@@ -157,6 +159,31 @@ class RoutingFileSchema(Strict):
     handoff: Any = None
     qualify: Any = None
     duplicates: Any = None
+    teams: dict[str, Any] = {}
+    notifications: Any = None
+
+
+class SlaSchema(Strict):
+    first_touch: str | None = None
+    remind_after: str | None = None
+    reassign_after: str | None = None
+    escalate_after: str | None = None
+    max_reassignments: Annotated[int, Field(ge=0, le=100)] = 1
+    exclude_last: Annotated[int, Field(ge=0, le=100)] | None = None
+    then: Any = None
+    business_hours: bool = False
+    untouched_after: str | None = None
+
+
+class TeamSchema(Strict):
+    sla: Any = None
+    notify: Names = []
+
+
+class NotificationsSchema(Strict):
+    managers: Names = []
+    send: Names | None = None
+    dashboard_url: str = "http://127.0.0.1:8000"
 
 
 class HandoffSchema(Strict):

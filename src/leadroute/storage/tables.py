@@ -127,6 +127,10 @@ class LeadRow(Base):
     company_key: Mapped[str | None] = mapped_column(String(600))
     duplicate_of: Mapped[str | None] = mapped_column(String(64))
     account_id: Mapped[str | None] = mapped_column(String(64))
+    # SLA (domain/sla.py): the first owner's start, re-assignments made, earlier owners.
+    sla_started_at: Mapped[datetime | None]
+    reassignments: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    past_owners: Mapped[list[str] | None] = mapped_column(JSON, default=list)
 
     __table_args__ = (
         Index(
