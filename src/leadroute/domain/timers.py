@@ -4,7 +4,7 @@ A timer is never cancelled. Each lead counts the timers started for it, and a ti
 count (`number`, stamped when it is scheduled): only the latest timer of a lead may act, so a
 new offer, claim or wait makes every earlier timer of that lead stale. When it comes due,
 `still_due` also checks that the lead is still where the timer left it (not accepted, touched,
-claimed or closed in the meantime). Replay keeps timers in memory on its virtual clock; the
+claimed or closed in the meantime; for SLA timers, touched or given to someone else). Replay keeps timers in memory on its virtual clock; the
 service stores them.
 """
 
@@ -19,6 +19,15 @@ class TimerKind(StrEnum):
     OFFER = "offer"  # an offer not accepted by then expires and goes to the next rep
     CLAIM = "claim"  # a claimed lead not touched by then goes back to its pool (claim_ttl)
     WAIT = "wait"  # a lead still waiting in its pool by then is escalated (max_wait)
+    # SLA stages (domain/sla.py), each for an owner who has not touched the lead since `since`
+    REMIND = "sla_remind"  # remind the owner
+    MISSED = "sla_missed"  # the first-touch target passed
+    ESCALATE = "sla_escalate"  # tell managers
+    REASSIGN = "sla_reassign"  # give the lead to the next rep
+    QUIET = "sla_quiet"  # a touched lead left quiet for untouched_after: remind the owner
+
+
+SLA_STAGES = frozenset({TimerKind.REMIND, TimerKind.MISSED, TimerKind.ESCALATE, TimerKind.REASSIGN})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -62,5 +71,16 @@ def still_due(timer: Timer, lead: Holding) -> bool:
             and lead.claimed_from == timer.pool
             and lead.status == "routed"
             and untouched
+        )
+    if timer.kind in SLA_STAGES:
+        untouched = lead.last_touched_at is None or (
+            timer.since is not None and lead.last_touched_at < timer.since
+        )
+        return lead.owner == timer.rep and lead.status == "routed" and untouched
+    if timer.kind is TimerKind.QUIET:
+        return (
+            lead.owner == timer.rep
+            and lead.status in ("touched", "qualified")
+            and lead.last_touched_at == timer.since
         )
     return lead.pool == timer.pool

@@ -17,9 +17,10 @@ from leadroute.domain.decisions import Decision, Explanation, Said, Step, Writte
 from leadroute.domain.leads import Lead
 from leadroute.domain.reps import Rep
 from leadroute.routing.account_owners import account_owners
+from leadroute.routing.candidates import Reach
 from leadroute.routing.config import Assign, RoutingConfig, Rule
 from leadroute.routing.explain import Attempt, Summary, Tried
-from leadroute.routing.filters import Filter, location, plan, specificity, wanted_skills
+from leadroute.routing.filters import Filter, plan
 from leadroute.routing.flows import MAIN, Flow, flows_of
 from leadroute.routing.gate import Answers, Gate
 from leadroute.routing.ledger import Ledger
@@ -29,9 +30,6 @@ from leadroute.routing.selectors import SELECTORS, Choice, Selection
 from leadroute.rules.conditions import Always, Condition
 from leadroute.scoring.points import Activity
 from leadroute.scoring.predictor import Predictor
-
-# Distinct (country, region) pairs whose covering reps are remembered; past this, start over.
-_PLACES_REMEMBERED = 4096
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -73,11 +71,7 @@ class Router:
             else f"matched {rule.when.describe()}"
             for rule in rules
         }
-        self._skilled: dict[str, frozenset[str]] = {}
-        for rep in config.reps:
-            for tag in rep.skills:
-                self._skilled[tag] = self._skilled.get(tag, frozenset()) | {rep.id}
-        self._places: dict[tuple[str | None, str | None], dict[str, int]] = {}
+        self._reach = Reach(config.reps)
         self._gate = Gate()
         # Where each rule is: its flow and its place in it (offers resume from there).
         self._where: dict[str, tuple[str, int]] = {}
@@ -201,6 +195,26 @@ class Router:
             steps.append((target.name, True, Written((f"{asked}; next rule", ()))))
         return self._from(flow, index + 1, lead, moment, answers, rng, exclude, steps)
 
+    def reassign(
+        self,
+        lead: Lead,
+        *,
+        rule: str,
+        exclude: frozenset[str],
+        now: datetime,
+        ledger: Ledger,
+        rng: Random,
+    ) -> Decision | None:
+        """Re-assignment by an SLA: the next eligible rep of the rule that assigned the lead,
+        never one in `exclude` (or the pool its `on_empty` names). None when that rule is gone,
+        assigns to nobody, or has no eligible rep left: the SLA's `then` decides."""
+        target = self.rule_named(rule)
+        if target is None or target.assign is None:
+            return None
+        moment = Moment(now=now, ledger=ledger)
+        answers = self._gate.open(moment)
+        return self._try(target, lead, moment, answers, rng, exclude, [])
+
     def _from(
         self,
         flow: Flow,
@@ -292,8 +306,10 @@ class Router:
             listed = tuple(self.reps[rep_id] for rep_id in owners)
         fields = lead.fields
         found = answers.of(listed)
-        skilled = self._with_skills(rule_plan, ask, fields)
-        levels = self._levels(fields) if ask.territory else None
+        skilled = self._reach.with_skills(
+            ask, fields, rule_plan.has_all_required if ask.require_skills else None
+        )
+        levels = self._reach.levels(fields) if ask.territory else None
         # Cheapest test first; each later one runs on the reps still standing.
         if ask.any_hours:
             eligible = [
@@ -342,37 +358,6 @@ class Router:
             if choice
             else detail,
         )
-
-    def _with_skills(
-        self, rule_plan: _Plan, ask: Assign, fields: Mapping[str, object]
-    ) -> frozenset[str] | None:
-        """The listed reps the skills filter passes; None when the rule asks for no skills."""
-        if not ask.match_skills:
-            return rule_plan.has_all_required if ask.require_skills else None
-        passing = rule_plan.has_all_required if ask.require_skills else None
-        for field in ask.match_skills:
-            having: frozenset[str] = frozenset()
-            for tag in wanted_skills(fields.get(field)):
-                having |= self._skilled.get(tag, frozenset())
-            passing = having if passing is None else passing & having
-        return passing
-
-    def _levels(self, fields: Mapping[str, object]) -> Mapping[str, int]:
-        """The reps whose territories cover the lead's place, with how precisely (1 or 2)."""
-        place = location(fields)
-        levels = self._places.get(place)
-        if levels is None:
-            if place == (None, None):
-                return {}
-            if len(self._places) >= _PLACES_REMEMBERED:
-                self._places.clear()
-            levels = {}
-            for rep in self.config.reps:
-                level = specificity(rep, *place)
-                if level:
-                    levels[rep.id] = level
-            self._places[place] = levels
-        return levels
 
     def _to_pool(
         self, lead: Lead, rule: Rule, pool: str, steps: list[Step], matched: str

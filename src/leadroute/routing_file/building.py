@@ -16,10 +16,11 @@ from pydantic import BaseModel, ValidationError
 from leadroute.domain.durations import parse_duration
 from leadroute.domain.errors import ConditionError, Problem, join_path
 from leadroute.domain.offers import Offer
-from leadroute.domain.pools import DEFAULT_TRIAGE, DEFAULT_UNASSIGNED, TRIAGE, UNASSIGNED, Pool
+from leadroute.domain.pools import DEFAULT_TRIAGE, DEFAULT_UNASSIGNED, TRIAGE, UNASSIGNED
 from leadroute.domain.sla import Sla
 from leadroute.routing.config import Assign, Handoff, Prior, RoutingConfig, Rule
 from leadroute.routing_file.messages import problems_from
+from leadroute.routing_file.pool_sections import pool_of, triage_is_for_managers
 from leadroute.routing_file.qualifying import build_duplicates, build_qualify, build_scoring
 from leadroute.routing_file.rep_sections import holidays_of, rep_of
 from leadroute.routing_file.schema import (
@@ -97,7 +98,7 @@ class Builder:
             if rep is not None
         )
         pools = {
-            name: self._pool(name, spec) for name, spec in self.pools.items() if spec is not None
+            name: pool_of(self, name, spec) for name, spec in self.pools.items() if spec is not None
         }
         pools.setdefault(UNASSIGNED, DEFAULT_UNASSIGNED)
         pools.setdefault(TRIAGE, DEFAULT_TRIAGE)
@@ -115,7 +116,7 @@ class Builder:
             ]
             + handoff_names
         )
-        self._triage_is_for_managers(pools, (*rules, *(handoff.rules if handoff else ())))
+        triage_is_for_managers(self, pools, (*rules, *(handoff.rules if handoff else ())))
         scoring = build_scoring(self, self.scoring)
         qualify = build_qualify(self, doc.qualify)
         duplicates = build_duplicates(self, doc.duplicates)
@@ -164,6 +165,19 @@ class Builder:
     def known(self, name: str, choices: Sequence[str], path: str, what: str) -> bool:
         return self._known(name, choices, path, what)
 
+    def assign_of(self, spec: AssignSchema, path: str) -> Assign:
+        return self._assign(spec, path)
+
+    def positive(self, text: str | None, path: str) -> timedelta | None:
+        """A duration longer than zero (None when absent or wrong: the problem is noted)."""
+        if text is None:
+            return None
+        value = self._try(path, lambda: parse_duration(text))
+        if value is not None and value <= timedelta(0):
+            self._problem(path, f"must be longer than zero, got {text!r}")
+            return None
+        return value
+
     def _try(self, path: str, convert: Callable[[], T]) -> T | None:
         try:
             return convert()
@@ -190,52 +204,6 @@ class Builder:
                 )
             else:
                 first[value] = index
-
-    def _pool(self, name: str, spec: PoolSchema) -> Pool:
-        path = join_path("pools", name)
-        for index, member in enumerate(spec.members):
-            self._member(member, join_path(join_path(path, "members"), index))
-        if spec.managers_only and spec.members:
-            self._problem(join_path(path, "members"), "a managers_only pool has no rep members")
-        max_wait = self._positive(spec.max_wait, join_path(path, "max_wait"))
-        if spec.escalate is not None:
-            where = join_path(path, "escalate")
-            if max_wait is None:
-                self._problem(where, "escalate needs max_wait (how long a lead may wait)")
-            self._escalation(name, spec.escalate, where)
-        return Pool(
-            name=name,
-            members=tuple(spec.members),
-            order=spec.order,
-            visibility=spec.visibility,
-            wip_limit=spec.wip_limit,
-            claim_ttl=self._positive(spec.claim_ttl, join_path(path, "claim_ttl")),
-            max_wait=max_wait,
-            managers_only=spec.managers_only,
-        )
-
-    def _escalation(self, pool: str, spec: object, path: str) -> None:
-        """`escalate: report` (the default: tell managers) or `escalate: {assign: {...}}`."""
-        if spec == "report":
-            return
-        if not (isinstance(spec, dict) and set(spec) == {"assign"}):
-            self._problem(path, f"expected 'report' or {{assign: {{...}}}}, got {spec!r}")
-            return
-        assign = self._part(AssignSchema, spec["assign"], join_path(path, "assign"))
-        if assign is not None:
-            self.escalations[pool] = Rule(
-                name=f"pool {pool} escalation",
-                assign=self._assign(assign, join_path(path, "assign")),
-            )
-
-    def _positive(self, text: str | None, path: str) -> timedelta | None:
-        if text is None:
-            return None
-        value = self._try(path, lambda: parse_duration(text))
-        if value is not None and value <= timedelta(0):
-            self._problem(path, f"must be longer than zero, got {text!r}")
-            return None
-        return value
 
     def _handoff(self, raw: object) -> tuple[Handoff | None, list[tuple[str, str]]]:
         """`handoff:` as a list of rules, or as {routing: [rules], fallback: {...}}."""
@@ -275,19 +243,6 @@ class Builder:
                 )
             else:
                 first[name] = path
-
-    def _triage_is_for_managers(self, pools: dict[str, Pool], rules: Sequence[Rule]) -> None:
-        if any(rule.pool == TRIAGE for rule in rules) and not pools[TRIAGE].managers_only:
-            self._problem(
-                join_path("pools", TRIAGE),
-                "triage sends leads here for managers to assign: set managers_only: true",
-            )
-
-    def _member(self, member: str, path: str) -> None:
-        if member.startswith("team:"):
-            self._known(member[5:], self.teams, path, "team")
-        else:
-            self._known(member, self.rep_ids, path, "rep")
 
     def _known(self, name: str, choices: Sequence[str], path: str, what: str) -> bool:
         if name in choices:
@@ -387,7 +342,7 @@ class Builder:
     def _offer(self, spec: AssignSchema, path: str) -> Offer | None:
         if spec.offer is None:
             return None
-        timeout = self._positive(spec.offer.timeout, join_path(path, "offer.timeout"))
+        timeout = self.positive(spec.offer.timeout, join_path(path, "offer.timeout"))
         return Offer(timeout=timeout or timedelta(minutes=1), max_offers=spec.offer.max_offers)
 
     def _fallback(

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from leadroute.domain.durations import parse_duration
 from leadroute.domain.errors import join_path
 from leadroute.domain.pools import UNASSIGNED
 from leadroute.domain.sla import Sla
@@ -29,8 +28,7 @@ def build_sla(builder: Builder, raw: object, path: str) -> Sla | None:
     if spec is None:
         return None
     times: dict[str, timedelta | None] = {
-        stage: _duration(builder, getattr(spec, stage), join_path(path, stage))
-        for stage in _STAGES
+        stage: builder.positive(getattr(spec, stage), join_path(path, stage)) for stage in _STAGES
     }
     if not any(times.values()):
         builder.problem(path, f"an sla needs at least one of {', '.join(_STAGES)}")
@@ -121,16 +119,3 @@ def _then(builder: Builder, raw: object, path: str) -> tuple[str | None, str | N
             return None, value
     builder.problem(path, f"expected {{pool: NAME}} or {{rep: ID}}, got {raw!r}")
     return UNASSIGNED, None
-
-
-def _duration(builder: Builder, text: str | None, path: str) -> timedelta | None:
-    if text is None:
-        return None
-
-    def positive() -> timedelta:
-        value = parse_duration(text)
-        if value <= timedelta(0):
-            raise ValueError(f"expected a duration above zero, got {text!r}")
-        return value
-
-    return builder.attempt(path, positive)
