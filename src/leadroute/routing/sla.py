@@ -72,11 +72,14 @@ def next_stage(sla: Sla, rep: Rep | None, fired: Timer, *, sla_since: datetime) 
     return later[0] if later else None
 
 
-def quiet_timer(sla: Sla, rep: Rep | None, *, lead_id: str, touched: datetime) -> Timer | None:
-    """`untouched_after`: a reminder for a lead its owner touched and then left quiet."""
+def quiet_timer(
+    sla: Sla, rep: Rep | None, *, lead_id: str, touched: datetime, start: datetime | None = None
+) -> Timer | None:
+    """`untouched_after`: a reminder for a lead its owner touched and then left quiet, due
+    `untouched_after` from `start` (the touch itself, or the last reminder)."""
     if sla.untouched_after is None or rep is None:
         return None
-    due = deadline(touched, sla.untouched_after, rep, sla.business_hours)
+    due = deadline(start or touched, sla.untouched_after, rep, sla.business_hours)
     return Timer(kind=TimerKind.QUIET, lead_id=lead_id, due=due, rep=rep.id, since=touched)
 
 

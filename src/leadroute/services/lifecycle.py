@@ -24,6 +24,7 @@ from leadroute.services.leads import visible_lead
 from leadroute.services.placing import route_and_record
 from leadroute.services.principals import Principal, Role
 from leadroute.services.runtime import Runtime
+from leadroute.services.sla_clock import after_touch, start_sla
 from leadroute.services.views import lead_detail
 from leadroute.storage.owners import CLOSED, back_to_pool, change_load, give, log, take_back
 from leadroute.storage.tables import LeadRow
@@ -58,6 +59,7 @@ def record_event(
         row = _actionable_lead(session, runtime, lead_id, caller)
         if kind == "touched":
             _touch(session, row, caller=caller, now=now, reason=reason)
+            after_touch(session, runtime.routing(session), row, now=now)
         elif kind == "qualified":
             first = row.qualified_by is None
             _qualify(session, row, caller=caller, now=now, reason=reason)
@@ -124,6 +126,7 @@ def assign_lead(
             reason=why,
             data={"from": previous, "to": rep_id, "pool": pool, "manual": True},
         )
+        start_sla(session, runtime.routing(session), row, rule="manual", now=now)
         return lead_detail(session, row)
 
 

@@ -14,6 +14,7 @@ from leadroute.services.leads import visible_lead
 from leadroute.services.placing import reoffer_and_record
 from leadroute.services.principals import Principal, Role
 from leadroute.services.runtime import Routing, Runtime
+from leadroute.services.sla_clock import start_sla
 from leadroute.services.views import lead_detail
 from leadroute.storage.owners import log, take_back
 from leadroute.storage.tables import LeadRow
@@ -38,6 +39,7 @@ def accept_offer(
             rep_id=row.owner,
             reason="offer accepted",
         )
+        start_sla(session, runtime.routing(session), row, rule=row.rule, now=now)
         return lead_detail(session, row)
 
 

@@ -24,6 +24,7 @@ from leadroute.routing.pools import offer_timer, wait_timer
 from leadroute.routing.qualify import DISQUALIFIED, NURTURE
 from leadroute.scoring.points import Activity
 from leadroute.services.runtime import Routing
+from leadroute.services.sla_clock import start_sla
 from leadroute.services.views import decision_view
 from leadroute.storage.ledger import SqlLedger
 from leadroute.storage.owners import add_credits, enqueue, give, log
@@ -85,8 +86,11 @@ def place(
     now: datetime,
     actor: str,
     data: dict[str, Any] | None = None,
+    sla_since: datetime | None = None,
 ) -> None:
-    """Apply a decision to a lead nobody owns: give or offer it to the rep, or queue it."""
+    """Apply a decision to a lead nobody owns: give or offer it to the rep, or queue it.
+    A rep's SLA clock starts now, or for escalation at `sla_since` (an SLA re-assignment
+    keeps counting from the first owner)."""
     view = decision_view(decision)
     version = routing.version
     if decision.verdict == DISQUALIFIED:
@@ -132,6 +136,7 @@ def place(
             }
         else:
             row.offered = []
+            start_sla(session, routing, row, rule=decision.rule, now=now, sla_since=sla_since)
         log(
             session,
             kind,

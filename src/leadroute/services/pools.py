@@ -20,6 +20,7 @@ from leadroute.services.errors import Conflict, Forbidden, NotFound
 from leadroute.services.leads import visible_lead
 from leadroute.services.principals import Principal, Role
 from leadroute.services.runtime import Routing, Runtime
+from leadroute.services.sla_clock import start_sla
 from leadroute.services.views import lead_detail, lead_summary
 from leadroute.storage.ledger import SqlLedger
 from leadroute.storage.owners import give, log
@@ -122,7 +123,11 @@ def _claim(
     rep = routing.router.reps[rep_id]
     give(session, row, rep_id=rep_id, rule=f"pool:{pool.name}", now=now, timezone=rep.timezone)
     row.claimed_from, row.status, row.offered = pool.name, "routed", []
-    schedule(session, row, claim_timer(row.id, rep_id, pool, now), now=now)
+    claim = claim_timer(row.id, rep_id, pool, now)
+    if claim is not None:
+        schedule(session, row, claim, now=now)
+    else:
+        start_sla(session, routing, row, rule=f"pool:{pool.name}", now=now)
     log(
         session,
         "lead.claimed",

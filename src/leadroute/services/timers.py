@@ -1,9 +1,9 @@
 """Firing stored timers: offers that time out, claims left untouched past claim_ttl, leads
-waiting in a pool past max_wait. Each timer fires once, in its own transaction under the
-routing lock; a timer whose lead moved on in the meantime is marked stale and does nothing
-(domain/timers.py `still_due`). A timer that fails is logged and tried again later (1, 2, 4,
-8 minutes), so it never holds up the others; after five failures it is given up and the lead's
-timeline says so."""
+waiting in a pool past max_wait, SLA stages (services/sla.py). Each timer fires once, in its
+own transaction under the routing lock; a timer whose lead moved on in the meantime is marked
+stale and does nothing (domain/timers.py `still_due`). A timer that fails is logged and tried
+again later (1, 2, 4, 8 minutes), so it never holds up the others; after five failures it is
+given up and the lead's timeline says so."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from leadroute.routing.qualify import status_in_pool
 from leadroute.services.offers import withdraw
 from leadroute.services.placing import activities_of, decide, keep_score, lead_of, place, seeded
 from leadroute.services.runtime import Routing, Runtime
+from leadroute.services.sla import fire_sla
 from leadroute.storage.owners import back_to_pool, take_back
 from leadroute.storage.owners import log as record
 from leadroute.storage.tables import LeadRow, TimerRow
@@ -97,7 +98,9 @@ def _fire(session: Session, routing: Routing, lead: LeadRow, timer: Timer, *, no
         return "expired"
     if timer.kind is TimerKind.CLAIM:
         return _return_to_pool(session, routing, lead, now=now)
-    return _overdue(session, routing, lead, timer, now=now)
+    if timer.kind is TimerKind.WAIT:
+        return _overdue(session, routing, lead, timer, now=now)
+    return fire_sla(session, routing, lead, timer, now=now)
 
 
 def _return_to_pool(session: Session, routing: Routing, lead: LeadRow, *, now: datetime) -> str:
