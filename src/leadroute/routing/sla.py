@@ -8,14 +8,18 @@ the following stage is scheduled, so a touch (or any later timer) makes the rest
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from random import Random
 
 from leadroute.domain.decisions import Decision, Said, Written
 from leadroute.domain.durations import format_duration
 from leadroute.domain.hours import minutes_unchanged
+from leadroute.domain.leads import Lead
 from leadroute.domain.reps import Rep
 from leadroute.domain.sla import Sla
 from leadroute.domain.timers import Timer, TimerKind
 from leadroute.routing.config import RoutingConfig
+from leadroute.routing.engine import Router
+from leadroute.routing.ledger import Ledger
 
 STAGES = (TimerKind.REMIND, TimerKind.MISSED, TimerKind.ESCALATE, TimerKind.REASSIGN)
 _ORDER = {kind: index for index, kind in enumerate(STAGES)}
@@ -140,6 +144,41 @@ def excluded(sla: Sla, past_owners: list[str]) -> frozenset[str]:
         return frozenset(past_owners)
     keep = max(sla.exclude_last, 1)
     return frozenset(past_owners[-keep:])
+
+
+def reassignment(
+    router: Router,
+    sla: Sla,
+    timer: Timer,
+    *,
+    lead: Lead,
+    rule: str,
+    reassignments: int,
+    past_owners: list[str],
+    ledger: Ledger,
+    rng: Random,
+) -> tuple[Decision, str]:
+    """Where an untouched lead goes when `reassign_after` passes, and the line saying so: the
+    next eligible rep of the same rule (never one of the last owners), else, after
+    `max_reassignments` or with nobody left, where the SLA's `then` says."""
+    why = reassign_reason(sla, timer)
+    decision = None
+    if reassignments < sla.max_reassignments:
+        decision = router.reassign(
+            lead,
+            rule=rule,
+            exclude=excluded(sla, past_owners),
+            now=timer.due,
+            ledger=ledger,
+            rng=rng,
+        )
+        if decision is None:
+            why = f"{why}; no other eligible rep"
+    else:
+        why = f"{why}; max_reassignments {sla.max_reassignments} reached"
+    if decision is None:
+        decision = then_decision(sla, lead.id, why)
+    return decision, f"{why}: to {decision.rep or f'pool {decision.pool}'}"
 
 
 def then_decision(sla: Sla, lead_id: str, why: str) -> Decision:

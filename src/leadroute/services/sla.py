@@ -15,15 +15,13 @@ from sqlalchemy.orm import Session
 from leadroute.domain.timers import Timer, TimerKind
 from leadroute.routing.sla import (
     escalate_reason,
-    excluded,
     missed_reason,
     next_stage,
     quiet_reason,
     quiet_timer,
-    reassign_reason,
+    reassignment,
     remind_reason,
     sla_for,
-    then_decision,
 )
 from leadroute.services.placing import lead_of, place, seeded
 from leadroute.services.runtime import Routing
@@ -70,33 +68,23 @@ def fire_sla(
 def _reassign(
     session: Session, routing: Routing, row: LeadRow, timer: Timer, *, now: datetime
 ) -> str:
-    """The next eligible rep of the same rule, never one of the last owners; after
-    `max_reassignments` (or with nobody left) where the SLA's `then` says."""
     router = routing.router
-    rep = router.reps.get(timer.rep or "")
-    sla = sla_for(router.config, row.rule, rep)
+    sla = sla_for(router.config, row.rule, router.reps.get(timer.rep or ""))
     assert sla is not None, "fire_sla checked it"
-    why = reassign_reason(sla, timer)
-    decision = None
-    if row.reassignments < sla.max_reassignments:
-        ledger = SqlLedger.load(session, router.config.reps, now)
-        decision = router.reassign(
-            lead_of(row),
-            rule=row.rule or "",
-            exclude=excluded(sla, list(row.past_owners or [])),
-            now=now,
-            ledger=ledger,
-            rng=seeded(row, now),
-        )
-        if decision is None:
-            decision = then_decision(sla, row.id, f"{why}; no other eligible rep")
-    else:
-        limit = f"max_reassignments {sla.max_reassignments} reached"
-        decision = then_decision(sla, row.id, f"{why}; {limit}")
-    previous = take_back(session, row, now=now, reason=f"reassigned: {why}")
+    decision, reason = reassignment(
+        router,
+        sla,
+        timer,
+        lead=lead_of(row),
+        rule=row.rule or "",
+        reassignments=row.reassignments or 0,
+        past_owners=list(row.past_owners or []),
+        ledger=SqlLedger.load(session, router.config.reps, now),
+        rng=seeded(row, now),
+    )
+    previous = take_back(session, row, now=now, reason=f"reassigned: {reason}")
     if decision.rep is not None:
         row.reassignments = (row.reassignments or 0) + 1
-    to = decision.rep or f"pool {decision.pool}"
     log(
         session,
         "lead.reassigned",
@@ -104,7 +92,7 @@ def _reassign(
         actor=WORKER,
         lead_id=row.id,
         rep_id=decision.rep,
-        reason=f"{why}: to {to}",
+        reason=reason,
         data={"from": previous, "to": decision.rep, "pool": decision.pool, "by": "sla"},
     )
     place(

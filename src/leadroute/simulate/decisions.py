@@ -14,6 +14,7 @@ from leadroute.routing.engine import Router
 from leadroute.routing.flows import HANDOFF, MAIN
 from leadroute.routing.intake import with_intake
 from leadroute.routing.pools import offer_timer, wait_timer
+from leadroute.simulate import sla_clock
 from leadroute.simulate.timers import TimerQueue
 from leadroute.storage.memory import LeadRecord, MemoryStore
 
@@ -71,15 +72,30 @@ def rescored(world: World, lead_id: str, now: datetime) -> LeadRecord:
     return world.store.rescore(lead_id, lead)
 
 
-def place(world: World, lead_id: str, decision: Decision, now: datetime) -> Line:
-    """Apply a decision to a lead nobody holds and return its line."""
+def place(
+    world: World,
+    lead_id: str,
+    decision: Decision,
+    now: datetime,
+    *,
+    sla_since: datetime | None = None,
+) -> Line:
+    """Apply a decision to a lead nobody holds and return its line (`sla_since`: an SLA
+    re-assignment keeps counting escalation from the first owner)."""
     record = world.store.place(lead_id, decision, now)
-    return _started(world, record, decision, now)
+    return _started(world, record, decision, now, sla_since)
 
 
-def _started(world: World, record: LeadRecord, decision: Decision, now: datetime) -> Line:
-    """Start the offer's timeout or the pool's max_wait; the decision line, with the offer
-    (`number` counts every rep the lead was offered to) and who qualified the lead."""
+def _started(
+    world: World,
+    record: LeadRecord,
+    decision: Decision,
+    now: datetime,
+    sla_since: datetime | None = None,
+) -> Line:
+    """Start the offer's timeout, the owner's SLA or the pool's max_wait; the decision line,
+    with the offer (`number` counts every rep the lead was offered to) and who qualified the
+    lead."""
     line = decision.as_dict()
     lead_id = record.lead.id
     if decision.rep is not None and decision.offer is not None:
@@ -91,6 +107,8 @@ def _started(world: World, record: LeadRecord, decision: Decision, now: datetime
             "of": decision.offer.max_offers,
             "expires": timer.due.isoformat(),
         }
+    elif decision.rep is not None:
+        sla_clock.start(world, lead_id, now, sla_since=sla_since)
     elif decision.pool is not None:
         world.timers.push(wait_timer(lead_id, world.config.pool(decision.pool), now))
     if record.qualified_by is not None:

@@ -7,15 +7,17 @@ from datetime import datetime
 
 from leadroute.domain.timers import Timer, still_due
 from leadroute.routing.pools import expired_reason
+from leadroute.simulate import sla_clock
 from leadroute.simulate.decisions import Line, World, place
 
 
-def accept(world: World, lead_id: str, rep_id: str) -> list[Line]:
+def accept(world: World, lead_id: str, rep_id: str, now: datetime) -> list[Line]:
     out: Line = {"accept": lead_id, "rep": rep_id}
     refusal = _not_offered(world, lead_id, rep_id)
     if refusal is not None:
         return [{**out, "ok": False, "reason": refusal}]
     world.store.accept(lead_id)
+    sla_clock.start(world, lead_id, now)
     return [{**out, "ok": True}]
 
 

@@ -16,6 +16,7 @@ from leadroute.routing.pools import (
     wait_timer,
 )
 from leadroute.routing.qualify import status_in_pool
+from leadroute.simulate import sla_clock
 from leadroute.simulate.decisions import Line, World, not_held, place, rescored, route_again
 from leadroute.storage.memory import MemoryStore
 
@@ -45,7 +46,11 @@ def claim(
         if chosen is None:
             return [{**out, "lead": None, "ok": False, "reason": "pool is empty"}]
     world.store.claim(chosen.lead_id, rep_id, now)
-    world.timers.push(claim_timer(chosen.lead_id, rep_id, pool, now))
+    claim = claim_timer(chosen.lead_id, rep_id, pool, now)
+    if claim is not None:
+        world.timers.push(claim)
+    else:
+        sla_clock.start(world, chosen.lead_id, now)
     return [{**out, "lead": chosen.lead_id, "ok": True}]
 
 

@@ -24,10 +24,11 @@ from leadroute.routing.engine import Router
 from leadroute.routing.flows import HANDOFF
 from leadroute.routing.intake import IntakeFacts
 from leadroute.routing.qualify import ready_for_sales
+from leadroute.routing.sla import STAGES
 from leadroute.rules.parsing import suggest
 from leadroute.scoring.points import ACTIVITY_TYPES, Activity
 from leadroute.scoring.predictor import Predictor
-from leadroute.simulate import offers, pools
+from leadroute.simulate import offers, pools, sla, sla_clock
 from leadroute.simulate.decisions import Line, World, not_held, route_again, route_new
 from leadroute.simulate.scenario import Event
 from leadroute.simulate.timers import TimerQueue
@@ -37,6 +38,7 @@ _FIRED: dict[TimerKind, Callable[[World, Timer], list[Line]]] = {
     TimerKind.OFFER: offers.expire,
     TimerKind.CLAIM: pools.give_back,
     TimerKind.WAIT: pools.overdue,
+    **dict.fromkeys((*STAGES, TimerKind.QUIET), sla.fire),
 }
 
 
@@ -179,6 +181,7 @@ class Replay:
         if refusal is not None:
             return [{"touch": lead_id, "ok": False, "reason": refusal}]
         record = self.store.touch(lead_id, event.at)
+        sla_clock.touched(self.world, lead_id, event.at)
         return [{"touch": lead_id, "rep": record.owner, "ok": True}]
 
     def _on_outcome(self, event: Event) -> list[Line]:
@@ -194,6 +197,7 @@ class Replay:
         done: Line = {**out, "rep": record.owner, "ok": True}
         if result == "touched":
             self.store.touch(lead_id, event.at)
+            sla_clock.touched(self.world, lead_id, event.at)
         elif result == "qualified" and self._hands_off(lead_id):
             self.store.hand_off(lead_id)
             return [done, route_again(self.world, lead_id, event.at, exclude=frozenset())]
@@ -216,7 +220,8 @@ class Replay:
         return pools.release(self.world, str(event.body["lead"]), _reason(event), event.at)
 
     def _on_accept(self, event: Event) -> list[Line]:
-        return offers.accept(self.world, str(event.body["lead"]), str(event.body["rep"]))
+        lead_id, rep_id = str(event.body["lead"]), str(event.body["rep"])
+        return offers.accept(self.world, lead_id, rep_id, event.at)
 
     def _on_decline(self, event: Event) -> list[Line]:
         lead_id, rep_id = str(event.body["lead"]), str(event.body["rep"])
@@ -241,6 +246,7 @@ class Replay:
         if refusal is not None:
             return [{**out, "ok": False, "reason": refusal}]
         self.store.assign_by_hand(lead_id, rep_id, event.at)
+        sla_clock.start(self.world, lead_id, event.at)
         return [{**out, "ok": True, "reason": reason}]
 
     def _on_account(self, event: Event) -> list[Line]:

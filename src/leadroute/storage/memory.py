@@ -59,6 +59,10 @@ class LeadRecord:
     status_reason: str | None = None
     # The POSIX stamp of the current assignment: a declined offer removes it from the caps.
     given_at: float | None = None
+    # SLA (domain/sla.py): the first owner's start, re-assignments made, owners so far.
+    sla_started_at: datetime | None = None
+    reassignments: int = 0
+    past_owners: list[str] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
