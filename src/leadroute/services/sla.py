@@ -25,6 +25,7 @@ from leadroute.routing.sla import (
 )
 from leadroute.services.placing import lead_of, place, seeded
 from leadroute.services.runtime import Routing
+from leadroute.services.sla_clock import owner_rule
 from leadroute.storage.ledger import SqlLedger
 from leadroute.storage.owners import log, take_back
 from leadroute.storage.tables import LeadRow
@@ -38,7 +39,8 @@ def fire_sla(
 ) -> str:
     """Act on a due SLA stage and schedule the next; returns the timer's outcome."""
     rep = routing.router.reps.get(timer.rep or "")
-    sla = sla_for(routing.router.config, row.rule, rep)
+    rule = owner_rule(session, row)
+    sla = sla_for(routing.router.config, rule, rep)
     if sla is None:
         return "stale"  # the routing in force no longer has an SLA for this lead
     since = row.sla_started_at or timer.since or now
@@ -50,7 +52,7 @@ def fire_sla(
         schedule(session, row, later, now=now)
         return "reminded"
     if timer.kind is TimerKind.REASSIGN:
-        return _reassign(session, routing, row, timer, now=now)
+        return _reassign(session, routing, row, timer, rule=rule, now=now)
     if timer.kind is TimerKind.REMIND:
         _say(session, row, "lead.reminded", remind_reason(sla, timer), now)
         outcome = "reminded"
@@ -66,17 +68,23 @@ def fire_sla(
 
 
 def _reassign(
-    session: Session, routing: Routing, row: LeadRow, timer: Timer, *, now: datetime
+    session: Session,
+    routing: Routing,
+    row: LeadRow,
+    timer: Timer,
+    *,
+    rule: str | None,
+    now: datetime,
 ) -> str:
     router = routing.router
-    sla = sla_for(router.config, row.rule, router.reps.get(timer.rep or ""))
+    sla = sla_for(router.config, rule, router.reps.get(timer.rep or ""))
     assert sla is not None, "fire_sla checked it"
     decision, reason = reassignment(
         router,
         sla,
         timer,
         lead=lead_of(row),
-        rule=row.rule or "",
+        rule=rule or "",
         reassignments=row.reassignments or 0,
         past_owners=list(row.past_owners or []),
         ledger=SqlLedger.load(session, router.config.reps, now),

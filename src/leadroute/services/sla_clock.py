@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadroute.routing.sla import first_stage, quiet_timer, sla_for
 from leadroute.services.runtime import Routing
-from leadroute.storage.tables import LeadRow
+from leadroute.storage.tables import AssignmentRow, LeadRow
 from leadroute.storage.timers import schedule
 
 
@@ -39,12 +40,22 @@ def start_sla(
     schedule(session, row, timer, now=now)
 
 
+def owner_rule(session: Session, row: LeadRow) -> str | None:
+    """The rule the current owner got the lead by (a routing rule, `manual` or `pool:NAME`):
+    the rule of the open assignment."""
+    return session.scalar(
+        select(AssignmentRow.rule).where(
+            AssignmentRow.lead_id == row.id, AssignmentRow.ended_at.is_(None)
+        )
+    )
+
+
 def after_touch(session: Session, routing: Routing, row: LeadRow, *, now: datetime) -> None:
     """A touch stops the first-touch clock; `untouched_after` starts watching for silence."""
     owner = row.owner
     if owner is None:
         return
     rep = routing.router.reps.get(owner)
-    sla = sla_for(routing.router.config, row.rule, rep)
+    sla = sla_for(routing.router.config, owner_rule(session, row), rep)
     if sla is not None:
         schedule(session, row, quiet_timer(sla, rep, lead_id=row.id, touched=now), now=now)
