@@ -83,8 +83,16 @@ def test_every_example_has_its_files_and_is_documented() -> None:
 
 # Lines a timer prints on its own (always with `at`), and the lines after which the lead's next
 # decision line may follow (an activity's, when it lifts a nurtured lead over the threshold).
-TIMER_LINES = ("expired", "returned", "overdue")
-FOLLOWED = ("expired", "overdue", "decline", "release", "outcome", "activity")
+TIMER_LINES = (
+    "expired",
+    "returned",
+    "overdue",
+    "reminder",
+    "sla_missed",
+    "escalated",
+    "reassigned",
+)
+FOLLOWED = ("expired", "overdue", "reassigned", "decline", "release", "outcome", "activity")
 
 
 def answered_events(name: str) -> list[str]:

@@ -40,13 +40,20 @@ def test_reminded_then_missed_then_reassigned_to_the_next_rep_never_back() -> No
         {
             "reminder": "L1",
             "rep": "ana",
+            "at": at(3),
             "reason": "sla: not touched 3m after ana got it (target 5m)",
         },
-        {"sla_missed": "L1", "rep": "ana", "reason": "sla: first touch target 5m missed by ana"},
+        {
+            "sla_missed": "L1",
+            "rep": "ana",
+            "at": at(5),
+            "reason": "sla: first touch target 5m missed by ana",
+        },
         {
             "reassigned": "L1",
             "from": "ana",
             "to": "bob",
+            "at": at(10),
             "reason": "sla: ana did not touch it in 10m: to bob",
         },
     ]
@@ -117,7 +124,12 @@ def test_a_team_sla_watches_a_lead_claimed_from_a_pool() -> None:
         rep_status(30, "ana", "away"),
     )
     assert brief(of_kind(lines, "reminder")) == [
-        {"reminder": "L1", "rep": "ana", "reason": "sla: not touched 10m after ana got it"}
+        {
+            "reminder": "L1",
+            "rep": "ana",
+            "at": at(15),
+            "reason": "sla: not touched 10m after ana got it",
+        }
     ]
 
 
@@ -165,4 +177,3 @@ def test_business_hours_stop_the_clock_overnight() -> None:
     )[1]
     # On the wall clock the re-assignment falls at 18:30, when nobody works: to unassigned.
     assert [line["to"] for line in of_kind(wall, "reassigned")] == [None]
-    assert at(0)  # the fixed start the minutes count from

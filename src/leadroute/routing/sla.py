@@ -183,23 +183,13 @@ def reassignment(
 
 def then_decision(sla: Sla, lead_id: str, why: str) -> Decision:
     """Where a lead goes when it may not be re-assigned again (or no rep is left): `then`."""
-    if sla.then_rep is not None:
-        said = f"{why}: to {sla.then_rep} (sla then)"
-        return Decision(
-            lead_id=lead_id,
-            rep=sla.then_rep,
-            pool=None,
-            rule="sla",
-            summary=Said(f"sla: {said}"),
-            steps=(("sla", True, Written((said, ()))),),
-        )
-    pool = sla.then_pool or "unassigned"
-    said = f"{why}: to pool {pool} (sla then)"
+    rep, pool = sla.then_rep, None if sla.then_rep else (sla.then_pool or "unassigned")
+    said = f"{why}: to {rep or f'pool {pool}'} (sla then)"
     return Decision(
         lead_id=lead_id,
-        rep=None,
+        rep=rep,
         pool=pool,
         rule="sla",
-        summary=Said(f"sla: {said}"),
+        summary=Said(said),
         steps=(("sla", True, Written((said, ()))),),
     )

@@ -33,21 +33,26 @@ def fire(world: World, timer: Timer) -> list[Line]:
     sla = sla_for(world.config, record.rule, rep)
     if sla is None:
         return []
-    now, lead_id = timer.due, timer.lead_id
+    now, lead_id, at = timer.due, timer.lead_id, timer.due.isoformat()
     since = record.sla_started_at or timer.since or now
     if timer.kind is TimerKind.QUIET:
         touched_at = record.last_touched_at or now
         world.timers.push(quiet_timer(sla, rep, lead_id=lead_id, touched=touched_at, start=now))
-        return [{"reminder": lead_id, "rep": timer.rep, "reason": quiet_reason(sla, timer)}]
+        return [
+            {"reminder": lead_id, "rep": timer.rep, "at": at, "reason": quiet_reason(sla, timer)}
+        ]
     if timer.kind is TimerKind.REASSIGN:
         return _reassign(world, timer)
     line: Line
     if timer.kind is TimerKind.REMIND:
-        line = {"reminder": lead_id, "rep": timer.rep, "reason": remind_reason(sla, timer)}
+        line = {"reminder": lead_id, "rep": timer.rep, "at": at}
+        line["reason"] = remind_reason(sla, timer)
     elif timer.kind is TimerKind.MISSED:
-        line = {"sla_missed": lead_id, "rep": timer.rep, "reason": missed_reason(sla, timer)}
+        line = {"sla_missed": lead_id, "rep": timer.rep, "at": at}
+        line["reason"] = missed_reason(sla, timer)
     else:
-        line = {"escalated": lead_id, "owner": timer.rep, "reason": escalate_reason(sla, timer)}
+        line = {"escalated": lead_id, "owner": timer.rep, "at": at}
+        line["reason"] = escalate_reason(sla, timer)
     world.timers.push(next_stage(sla, rep, timer, sla_since=since))
     return [line]
 
@@ -73,5 +78,6 @@ def _reassign(world: World, timer: Timer) -> list[Line]:
     if decision.rep is not None:
         record.reassignments += 1
     line: Line = {"reassigned": timer.lead_id, "from": previous, "to": decision.rep}
+    line["at"] = timer.due.isoformat()
     line["reason"] = reason
     return [line, place(world, timer.lead_id, decision, timer.due, sla_since=since)]
