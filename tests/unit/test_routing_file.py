@@ -212,6 +212,51 @@ ERRORS: dict[str, tuple[str, str]] = {
         "- just\n- a list\n",
         "expected a mapping at the top (timezone, reps, routing, ...)",
     ),
+    "sla duration typo": (
+        "reps:\n"
+        + REP
+        + "routing:\n  - {name: r, assign: {team: sdr}, sla: {reassign_after: 10mins}}\n",
+        "routing[0].sla.reassign_after: expected a duration such as 5m, 2h or 3d, got '10mins'",
+    ),
+    "sla with no stage": (
+        "reps:\n"
+        + REP
+        + "routing:\n  - {name: r, assign: {team: sdr}, sla: {max_reassignments: 2}}\n",
+        "routing[0].sla: an sla needs at least one of first_touch, remind_after, reassign_after, "
+        "escalate_after, untouched_after",
+    ),
+    "sla reminder after the re-assignment": (
+        "reps:\n"
+        + REP
+        + "routing:\n  - {name: r, assign: {team: sdr},\n"
+        + "     sla: {remind_after: 1h, reassign_after: 5m}}\n",
+        "routing[0].sla.remind_after: remind_after must come before reassign_after "
+        "(the reminder is the warning)",
+    ),
+    "sla on a pool rule": (
+        "reps:\n" + REP + "routing:\n  - {name: r, pool: unassigned, sla: {first_touch: 5m}}\n",
+        "routing[0].sla: an sla needs an owner to watch: put it on a rule that assigns to reps",
+    ),
+    "sla then unknown pool": (
+        "reps:\n"
+        + REP
+        + "routing:\n  - {name: r, assign: {team: sdr},\n"
+        + "     sla: {first_touch: 5m, then: {pool: backlgo}}}\n",
+        "routing[0].sla.then.pool: unknown pool 'backlgo'",
+    ),
+    "team settings for an unknown team": (
+        "reps:\n" + REP + "teams:\n  sdrs: {sla: {first_touch: 5m}}\n" + RULE,
+        "teams.sdrs: unknown team 'sdrs' (did you mean 'sdr'?)",
+    ),
+    "channel without a scheme": (
+        "reps:\n  - {id: ana, teams: [sdr], notify: [ana@example.com]}\n" + RULE,
+        "reps[0].notify[0]: expected an apprise URL such as slack://TOKEN/#channel or "
+        "mailto://user:pass@example.com, got 'ana@example.com'",
+    ),
+    "unknown notice kind": (
+        "reps:\n" + REP + "notifications: {send: [assigned, remind]}\n" + RULE,
+        "notifications.send[1]: unknown notice 'remind' (did you mean 'reminder'?)",
+    ),
 }
 
 

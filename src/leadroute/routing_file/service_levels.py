@@ -30,7 +30,7 @@ def build_sla(builder: Builder, raw: object, path: str) -> Sla | None:
     times: dict[str, timedelta | None] = {
         stage: builder.positive(getattr(spec, stage), join_path(path, stage)) for stage in _STAGES
     }
-    if not any(times.values()):
+    if all(getattr(spec, stage) is None for stage in _STAGES):
         builder.problem(path, f"an sla needs at least one of {', '.join(_STAGES)}")
     remind, reassign = times["remind_after"], times["reassign_after"]
     if remind is not None and reassign is not None and remind >= reassign:
