@@ -340,6 +340,8 @@ class MemoryStore:
         was_open = record.is_open
         record.status = result
         record.amount = amount
+        if result == "qualified" and record.qualified_by is None:
+            record.qualified_by = record.owner  # as the service: the first qualifier
         if record.owner and was_open != record.is_open:
             # Closing lowers the owner's open count; reopening a closed lead raises it again.
             self._open[record.owner] += -1 if was_open else 1
