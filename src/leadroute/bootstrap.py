@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from leadroute.services.outbox import install
 from leadroute.services.runtime import Runtime, ensure_routing, load_predictor, version_in_force
 from leadroute.settings import Settings
 from leadroute.storage.database import connect
@@ -18,7 +19,7 @@ class NeedsMigration(RuntimeError):
 def start(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Runtime:
     """Load the model file (when set); connect; migrate an embedded SQLite database (PostgreSQL:
     `leadroute migrate` first); put the routing file in force when given explicitly or when none
-    is stored yet."""
+    is stored yet; make every transaction write the deliveries its events call for (outbox)."""
     now = (clock or (lambda: datetime.now(UTC)))()
     predictor = load_predictor(settings.model)
     database = connect(settings.database_url)
@@ -30,6 +31,7 @@ def start(settings: Settings, *, clock: Callable[[], datetime] | None = None) ->
             )
         upgrade(database)
     runtime = Runtime(database=database, predictor=predictor)
+    install(runtime, templates=settings.templates)
     with database.reading() as session:
         stored = version_in_force(session)
     if settings.routing is not None or stored is None:

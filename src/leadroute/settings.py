@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_ROUTING = Path(__file__).parent / "defaults" / "routing.yaml"
@@ -23,6 +24,16 @@ class Settings(BaseSettings):
     # Hosts a form's `redirect` may send the browser to after a post (open-redirect guard).
     redirect_hosts: list[str] = []
     public_url: str = ""
+    # Outbox (docs/NOTIFICATIONS.md): webhook and json/xml/form channel addresses on private,
+    # loopback or link-local networks are refused unless this is true (SSRF guard).
+    allow_private_urls: bool = False
+    # A delivery is dead-lettered (status failed) after this many tries.
+    delivery_max_attempts: int = Field(default=8, ge=1)
+    # How long a worker holds a delivery it is sending; past it (the worker died) another
+    # worker sends it again, with the same delivery id.
+    delivery_lease_seconds: float = Field(default=60.0, gt=0)
+    # A directory of Jinja2 templates overriding the packaged ones (notify/templates).
+    templates: Path | None = None
 
     @property
     def routing_file(self) -> Path:

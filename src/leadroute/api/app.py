@@ -10,7 +10,17 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from leadroute import __version__
 from leadroute.api import errors
-from leadroute.api.routes import accounts, health, leads, lifecycle, pools, reps, routing
+from leadroute.api.routes import (
+    accounts,
+    deliveries,
+    health,
+    leads,
+    lifecycle,
+    pools,
+    reps,
+    routing,
+    webhooks,
+)
 from leadroute.services.runtime import Runtime
 from leadroute.settings import Settings
 
@@ -43,4 +53,6 @@ def create_app(
     app.include_router(routing.router)
     app.include_router(reps.router)
     app.include_router(accounts.router)
+    app.include_router(webhooks.router)
+    app.include_router(deliveries.router)
     return app

@@ -18,6 +18,7 @@ from leadroute.services.demo import run_demo
 from leadroute.services.imports import import_csv
 from leadroute.services.keys import count_keys, create_key
 from leadroute.services.principals import Principal, Role
+from leadroute.services.relay import relay_for
 from leadroute.services.runtime import Runtime
 from leadroute.services.worker import Worker
 from leadroute.settings import Settings
@@ -71,7 +72,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (8000).")] = None,
     worker: Annotated[
-        bool, typer.Option(help="Also fire timers (offers, claim_ttl, max_wait) in-process.")
+        bool,
+        typer.Option(help="Also fire timers and send notices and webhooks in-process."),
     ] = True,
 ) -> None:
     """Run the HTTP API (OpenAPI at /docs) and the timer worker. On first start it prints an
@@ -107,7 +109,7 @@ def serve(
         '-d \'{"name": "Ana Souza", "email": "ana@acme.com", "country": "US", '
         '"region": "CA"}\''
     )
-    loop = Worker(runtime=runtime)
+    loop = Worker(runtime=runtime, relay=relay_for(runtime, settings))
     if worker:
         loop.start()
     try:
@@ -125,15 +127,25 @@ def worker_(
     interval: Annotated[float, typer.Option(help="Seconds between checks when idle.")] = 1.0,
     once: Annotated[bool, typer.Option(help="Fire what is due now, then exit.")] = False,
 ) -> None:
-    """Fire due timers: offer timeouts, claim_ttl returns, pool max_wait escalations. Run as
-    many as you like beside `serve --no-worker`; each timer fires once."""
+    """Fire due timers (offer timeouts, claim_ttl returns, pool max_wait escalations) and send
+    due notices and webhooks. Run as many as you like beside `serve --no-worker`; each timer
+    fires once, each delivery is sent at least once."""
     runtime = open_runtime(database, routing)
-    loop = Worker(runtime=runtime, interval=interval)
+    loop = Worker(
+        runtime=runtime, interval=interval, relay=relay_for(runtime, settings_of(database, routing))
+    )
     try:
         if once:
-            typer.echo(f"fired {loop.run_once()} timers")
+            fired = loop.fire()
+            sent = loop.deliver()
+            if sent:
+                typer.echo(f"tried {sent} deliveries")
+            typer.echo(f"fired {fired} timers")
             return
-        typer.echo(f"leadroute worker: checking for due timers every {interval:g}s (Ctrl-C stops)")
+        typer.echo(
+            f"leadroute worker: checking for due timers and deliveries every {interval:g}s "
+            "(Ctrl-C stops)"
+        )
         loop.run()
     except KeyboardInterrupt:
         typer.echo("stopped")

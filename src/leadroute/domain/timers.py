@@ -4,8 +4,8 @@ A timer is never cancelled. Each lead counts the timers started for it, and a ti
 count (`number`, stamped when it is scheduled): only the latest timer of a lead may act, so a
 new offer, claim or wait makes every earlier timer of that lead stale. When it comes due,
 `still_due` also checks that the lead is still where the timer left it (not accepted, touched,
-claimed or closed in the meantime; for SLA timers, touched or given to someone else). Replay keeps timers in memory on its virtual clock; the
-service stores them.
+claimed or closed in the meantime; for SLA timers, touched or given to someone else). Replay
+keeps timers in memory on its virtual clock; the service stores them.
 """
 
 from __future__ import annotations

@@ -33,10 +33,11 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """A transaction that holds the routing lock until it commits (or rolls back)."""
+        """A transaction that holds the routing lock until it commits (or rolls back). Its
+        session comes from `sessions`, so session events registered there apply (the outbox)."""
         with self.engine.connect() as plain:
             connection = plain.execution_options(**{_WRITE: True})
-            with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+            with self.sessions(bind=connection) as session, session.begin():
                 if not self.is_sqlite:
                     session.execute(
                         select(RoutingState.id).where(RoutingState.id == 1).with_for_update()

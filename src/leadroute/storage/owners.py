@@ -200,18 +200,19 @@ def log(
     reason: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event to the log (never updated, never deleted)."""
-    session.add(
-        EventRow(
-            lead_id=lead_id,
-            rep_id=rep_id,
-            type=kind,
-            at=at,
-            actor=actor,
-            reason=reason,
-            data=data or {},
-        )
+    """Append one event to the log (never updated, never deleted). The transaction's events
+    are kept in `session.info["events"]`: the outbox turns them into deliveries at commit."""
+    row = EventRow(
+        lead_id=lead_id,
+        rep_id=rep_id,
+        type=kind,
+        at=at,
+        actor=actor,
+        reason=reason,
+        data=data or {},
     )
+    session.add(row)
+    session.info.setdefault("events", []).append(row)
 
 
 def _upsert(
