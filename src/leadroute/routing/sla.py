@@ -17,7 +17,6 @@ from leadroute.domain.leads import Lead
 from leadroute.domain.reps import Rep
 from leadroute.domain.sla import Sla
 from leadroute.domain.timers import Timer, TimerKind
-from leadroute.routing.config import RoutingConfig
 from leadroute.routing.engine import Router
 from leadroute.routing.ledger import Ledger
 
@@ -26,16 +25,16 @@ _ORDER = {kind: index for index, kind in enumerate(STAGES)}
 _SEGMENTS = 10_000  # business-hours walk: past this many hour boundaries, use the wall clock
 
 
-def sla_for(config: RoutingConfig, rule: str | None, rep: Rep | None) -> Sla | None:
+def sla_for(router: Router, rule: str | None, rep: Rep | None) -> Sla | None:
     """The SLA watching a lead the rep got by `rule`: the rule's own, else that of the first
     of the rep's teams (by name) that has one."""
-    for candidate in (*config.rules, *(config.handoff.rules if config.handoff else ())):
-        if candidate.name == rule and candidate.sla is not None:
-            return candidate.sla
+    found = router.rule_named(rule) if rule is not None else None
+    if found is not None and found.sla is not None:
+        return found.sla
     if rep is None:
         return None
     for team in sorted(rep.teams):
-        settings = config.teams.get(team)
+        settings = router.config.teams.get(team)
         if settings is not None and settings.sla is not None:
             return settings.sla
     return None
@@ -111,30 +110,59 @@ def _clock(sla: Sla) -> str:
     return " in working hours" if sla.business_hours else ""
 
 
-def remind_reason(sla: Sla, timer: Timer) -> str:
+def _remind_reason(sla: Sla, timer: Timer) -> str:
     waited = format_duration(sla.remind_after or timedelta(0))
     target = f" (target {format_duration(sla.first_touch)})" if sla.first_touch else ""
     return f"sla: not touched {waited}{_clock(sla)} after {timer.rep} got it{target}"
 
 
-def missed_reason(sla: Sla, timer: Timer) -> str:
+def _missed_reason(sla: Sla, timer: Timer) -> str:
     target = format_duration(sla.first_touch or timedelta(0))
     return f"sla: first touch target {target}{_clock(sla)} missed by {timer.rep}"
 
 
-def escalate_reason(sla: Sla, timer: Timer) -> str:
+def _escalate_reason(sla: Sla, timer: Timer) -> str:
     waited = format_duration(sla.escalate_after or timedelta(0))
     return f"sla: not touched {waited}{_clock(sla)} after it was first assigned; managers told"
 
 
-def reassign_reason(sla: Sla, timer: Timer) -> str:
+def _reassign_reason(sla: Sla, timer: Timer) -> str:
     waited = format_duration(sla.reassign_after or timedelta(0))
     return f"sla: {timer.rep} did not touch it in {waited}{_clock(sla)}"
 
 
-def quiet_reason(sla: Sla, timer: Timer) -> str:
+def _quiet_reason(sla: Sla, timer: Timer) -> str:
     waited = format_duration(sla.untouched_after or timedelta(0))
     return f"sla: no touch for {waited}{_clock(sla)} since the last one; {timer.rep} reminded"
+
+
+_REASONS = {
+    TimerKind.REMIND: _remind_reason,
+    TimerKind.MISSED: _missed_reason,
+    TimerKind.ESCALATE: _escalate_reason,
+    TimerKind.QUIET: _quiet_reason,
+}
+
+
+def stage_reason(sla: Sla, timer: Timer) -> str:
+    """What a due reminder, missed target, escalation or quiet reminder says."""
+    return _REASONS[timer.kind](sla, timer)
+
+
+def after_stage(
+    sla: Sla,
+    rep: Rep | None,
+    fired: Timer,
+    *,
+    sla_since: datetime,
+    last_touched: datetime | None,
+) -> Timer | None:
+    """The timer to set once a stage (not a re-assignment) has acted: the next stage, or for
+    a quiet reminder the next one, `untouched_after` later."""
+    if fired.kind is TimerKind.QUIET:
+        touched = last_touched or fired.due
+        return quiet_timer(sla, rep, lead_id=fired.lead_id, touched=touched, start=fired.due)
+    return next_stage(sla, rep, fired, sla_since=sla_since)
 
 
 def excluded(sla: Sla, past_owners: list[str]) -> frozenset[str]:
@@ -161,7 +189,7 @@ def reassignment(
     """Where an untouched lead goes when `reassign_after` passes, and the line saying so: the
     next eligible rep of the same rule (never one of the last owners), else, after
     `max_reassignments` or with nobody left, where the SLA's `then` says."""
-    why = reassign_reason(sla, timer)
+    why = _reassign_reason(sla, timer)
     decision = None
     if reassignments < sla.max_reassignments:
         decision = router.reassign(

@@ -12,17 +12,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from leadroute.domain.sla import Sla
 from leadroute.domain.timers import Timer, TimerKind
-from leadroute.routing.sla import (
-    escalate_reason,
-    missed_reason,
-    next_stage,
-    quiet_reason,
-    quiet_timer,
-    reassignment,
-    remind_reason,
-    sla_for,
-)
+from leadroute.routing.sla import after_stage, reassignment, sla_for, stage_reason
 from leadroute.services.placing import lead_of, place, seeded
 from leadroute.services.runtime import Routing
 from leadroute.services.sla_clock import owner_rule
@@ -32,6 +24,12 @@ from leadroute.storage.tables import LeadRow
 from leadroute.storage.timers import schedule
 
 WORKER = "worker"
+_EVENTS = {
+    TimerKind.REMIND: ("lead.reminded", "reminded"),
+    TimerKind.MISSED: ("lead.sla_missed", "missed"),
+    TimerKind.ESCALATE: ("lead.escalated", "escalated"),
+    TimerKind.QUIET: ("lead.reminded", "reminded"),
+}
 
 
 def fire_sla(
@@ -40,30 +38,30 @@ def fire_sla(
     """Act on a due SLA stage and schedule the next; returns the timer's outcome."""
     rep = routing.router.reps.get(timer.rep or "")
     rule = owner_rule(session, row)
-    sla = sla_for(routing.router.config, rule, rep)
+    sla = sla_for(routing.router, rule, rep)
     if sla is None:
         return "stale"  # the routing in force no longer has an SLA for this lead
-    since = row.sla_started_at or timer.since or now
-    if timer.kind is TimerKind.QUIET:
-        reason = quiet_reason(sla, timer)
-        _say(session, row, "lead.reminded", reason, now, data={"quiet": True})
-        touched = row.last_touched_at or now
-        later = quiet_timer(sla, rep, lead_id=row.id, touched=touched, start=now)
-        schedule(session, row, later, now=now)
-        return "reminded"
     if timer.kind is TimerKind.REASSIGN:
-        return _reassign(session, routing, row, timer, rule=rule, now=now)
-    if timer.kind is TimerKind.REMIND:
-        _say(session, row, "lead.reminded", remind_reason(sla, timer), now)
-        outcome = "reminded"
-    elif timer.kind is TimerKind.MISSED:
-        _say(session, row, "lead.sla_missed", missed_reason(sla, timer), now)
-        outcome = "missed"
-    else:
+        return _reassign(session, routing, row, timer, sla=sla, rule=rule, now=now)
+    kind, outcome = _EVENTS[timer.kind]
+    data: dict[str, Any] = {}
+    if timer.kind is TimerKind.ESCALATE:
         data = {"by": "sla", "owner": row.owner}
-        _say(session, row, "lead.escalated", escalate_reason(sla, timer), now, data=data)
-        outcome = "escalated"
-    schedule(session, row, next_stage(sla, rep, timer, sla_since=since), now=now)
+    elif timer.kind is TimerKind.QUIET:
+        data = {"quiet": True}
+    log(
+        session,
+        kind,
+        at=now,
+        actor=WORKER,
+        lead_id=row.id,
+        rep_id=row.owner,
+        reason=stage_reason(sla, timer),
+        data=data,
+    )
+    since = row.sla_started_at or timer.since or now
+    following = after_stage(sla, rep, timer, sla_since=since, last_touched=row.last_touched_at)
+    schedule(session, row, following, now=now)
     return outcome
 
 
@@ -73,12 +71,11 @@ def _reassign(
     row: LeadRow,
     timer: Timer,
     *,
+    sla: Sla,
     rule: str | None,
     now: datetime,
 ) -> str:
     router = routing.router
-    sla = sla_for(router.config, rule, router.reps.get(timer.rep or ""))
-    assert sla is not None, "fire_sla checked it"
     decision, reason = reassignment(
         router,
         sla,
@@ -114,24 +111,3 @@ def _reassign(
         sla_since=row.sla_started_at,
     )
     return "reassigned"
-
-
-def _say(
-    session: Session,
-    row: LeadRow,
-    kind: str,
-    reason: str,
-    now: datetime,
-    *,
-    data: dict[str, Any] | None = None,
-) -> None:
-    log(
-        session,
-        kind,
-        at=now,
-        actor=WORKER,
-        lead_id=row.id,
-        rep_id=row.owner,
-        reason=reason,
-        data=data,
-    )

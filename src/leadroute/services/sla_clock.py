@@ -30,9 +30,8 @@ def start_sla(
     if owner is None:
         return
     row.past_owners = [*(row.past_owners or []), owner]
-    config = routing.router.config
     rep = routing.router.reps.get(owner)
-    sla = sla_for(config, rule, rep)
+    sla = sla_for(routing.router, rule, rep)
     if sla is None or row.status != "routed":
         return
     row.sla_started_at = sla_since or now
@@ -56,6 +55,6 @@ def after_touch(session: Session, routing: Routing, row: LeadRow, *, now: dateti
     if owner is None:
         return
     rep = routing.router.reps.get(owner)
-    sla = sla_for(routing.router.config, owner_rule(session, row), rep)
+    sla = sla_for(routing.router, owner_rule(session, row), rep)
     if sla is not None:
         schedule(session, row, quiet_timer(sla, rep, lead_id=row.id, touched=now), now=now)

@@ -8,18 +8,17 @@ Lines: `{"reminder": L, "rep": ..., "reason": ...}`, `{"sla_missed": L, ...}`,
 
 from __future__ import annotations
 
+from leadroute.domain.sla import Sla
 from leadroute.domain.timers import Timer, TimerKind, still_due
-from leadroute.routing.sla import (
-    escalate_reason,
-    missed_reason,
-    next_stage,
-    quiet_reason,
-    quiet_timer,
-    reassignment,
-    remind_reason,
-    sla_for,
-)
+from leadroute.routing.sla import after_stage, reassignment, sla_for, stage_reason
 from leadroute.simulate.decisions import Line, World, place
+
+_LINES = {
+    TimerKind.REMIND: ("reminder", "rep"),
+    TimerKind.MISSED: ("sla_missed", "rep"),
+    TimerKind.ESCALATE: ("escalated", "owner"),
+    TimerKind.QUIET: ("reminder", "rep"),
+}
 
 
 def fire(world: World, timer: Timer) -> list[Line]:
@@ -30,38 +29,24 @@ def fire(world: World, timer: Timer) -> list[Line]:
         return []
     record = store.leads[timer.lead_id]
     rep = world.router.reps.get(timer.rep or "")
-    sla = sla_for(world.config, record.rule, rep)
+    sla = sla_for(world.router, record.rule, rep)
     if sla is None:
         return []
-    now, lead_id, at = timer.due, timer.lead_id, timer.due.isoformat()
-    since = record.sla_started_at or timer.since or now
-    if timer.kind is TimerKind.QUIET:
-        touched_at = record.last_touched_at or now
-        world.timers.push(quiet_timer(sla, rep, lead_id=lead_id, touched=touched_at, start=now))
-        return [
-            {"reminder": lead_id, "rep": timer.rep, "at": at, "reason": quiet_reason(sla, timer)}
-        ]
     if timer.kind is TimerKind.REASSIGN:
-        return _reassign(world, timer)
-    line: Line
-    if timer.kind is TimerKind.REMIND:
-        line = {"reminder": lead_id, "rep": timer.rep, "at": at}
-        line["reason"] = remind_reason(sla, timer)
-    elif timer.kind is TimerKind.MISSED:
-        line = {"sla_missed": lead_id, "rep": timer.rep, "at": at}
-        line["reason"] = missed_reason(sla, timer)
-    else:
-        line = {"escalated": lead_id, "owner": timer.rep, "at": at}
-        line["reason"] = escalate_reason(sla, timer)
-    world.timers.push(next_stage(sla, rep, timer, sla_since=since))
+        return _reassign(world, timer, sla)
+    key, who = _LINES[timer.kind]
+    line: Line = {key: timer.lead_id, who: timer.rep, "at": timer.due.isoformat()}
+    line["reason"] = stage_reason(sla, timer)
+    since = record.sla_started_at or timer.since or timer.due
+    world.timers.push(
+        after_stage(sla, rep, timer, sla_since=since, last_touched=record.last_touched_at)
+    )
     return [line]
 
 
-def _reassign(world: World, timer: Timer) -> list[Line]:
+def _reassign(world: World, timer: Timer, sla: Sla) -> list[Line]:
     store = world.store
     record = store.leads[timer.lead_id]
-    sla = sla_for(world.config, record.rule, world.router.reps.get(timer.rep or ""))
-    assert sla is not None, "fire checked it"
     decision, reason = reassignment(
         world.router,
         sla,

@@ -20,7 +20,7 @@ def start(world: World, lead_id: str, now: datetime, *, sla_since: datetime | No
         return
     record.past_owners.append(owner)
     rep = world.router.reps.get(owner)
-    sla = sla_for(world.config, record.rule, rep)
+    sla = sla_for(world.router, record.rule, rep)
     if sla is None or record.status != "routed":
         return
     record.sla_started_at = sla_since or now
@@ -32,6 +32,6 @@ def start(world: World, lead_id: str, now: datetime, *, sla_since: datetime | No
 def touched(world: World, lead_id: str, now: datetime) -> None:
     record = world.store.leads[lead_id]
     rep = world.router.reps.get(record.owner or "")
-    sla = sla_for(world.config, record.rule, rep)
+    sla = sla_for(world.router, record.rule, rep)
     if sla is not None:
         world.timers.push(quiet_timer(sla, rep, lead_id=lead_id, touched=now))
