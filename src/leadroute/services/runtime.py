@@ -29,6 +29,9 @@ class Routing:
     format: str
 
 
+_IN_FORCE = "routing_in_force"  # session.info: the Routing in force, read once per session
+
+
 def version_in_force(session: Session) -> int | None:
     """The number of the routing version in force (None before any is stored)."""
     return session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
@@ -53,8 +56,14 @@ class Runtime:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def routing(self, session: Session, version: int | None = None) -> Routing:
-        """The routing version in force (or `version`), compiled once per process."""
+        """The routing version in force (or `version`), compiled once per process. The version
+        in force is read once per session (a writing session holds the routing lock, so it
+        cannot change underneath; `store_routing` forgets it)."""
+        in_force = version is None
         if version is None:
+            remembered = session.info.get(_IN_FORCE)
+            if isinstance(remembered, Routing):
+                return remembered
             version = version_in_force(session)
             if version is None:
                 raise NotFound(
@@ -76,6 +85,8 @@ class Runtime:
             )
             with self._lock:
                 self._compiled[version] = compiled
+        if in_force:
+            session.info[_IN_FORCE] = compiled
         return compiled
 
 
@@ -95,6 +106,7 @@ def store_routing(
     session.add(row)
     session.flush()
     session.execute(update(RoutingState).where(RoutingState.id == 1).values(version=row.id))
+    session.info.pop(_IN_FORCE, None)
     log(
         session,
         "routing.updated",
