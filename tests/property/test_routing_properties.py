@@ -25,7 +25,8 @@ from leadroute.routing.config import Assign, RoutingConfig, Rule
 from leadroute.routing.engine import Router
 from leadroute.routing.selectors import SELECTORS
 from leadroute.routing.windows import window_start
-from leadroute.storage.memory import CLOSED, MemoryStore
+from leadroute.storage.lead_records import CLOSED
+from leadroute.storage.memory import MemoryStore
 from tests.factories import make_config, make_rep, make_rule
 
 # Friday 6 March 2026, 07:00 UTC: streams run over the weekend and New York's DST change.

@@ -16,7 +16,8 @@ from leadroute.routing.intake import with_intake
 from leadroute.routing.pools import offer_timer, wait_timer
 from leadroute.simulate import sla_clock
 from leadroute.simulate.timers import TimerQueue
-from leadroute.storage.memory import LeadRecord, MemoryStore
+from leadroute.storage.lead_records import LeadRecord
+from leadroute.storage.memory import MemoryStore
 
 Line = dict[str, object]
 

@@ -32,7 +32,8 @@ from leadroute.simulate import offers, pools, sla, sla_clock
 from leadroute.simulate.decisions import Line, World, not_held, route_again, route_new
 from leadroute.simulate.scenario import Event
 from leadroute.simulate.timers import TimerQueue
-from leadroute.storage.memory import CLOSED, MemoryStore
+from leadroute.storage.lead_records import CLOSED
+from leadroute.storage.memory import MemoryStore
 
 _FIRED: dict[TimerKind, Callable[[World, Timer], list[Line]]] = {
     TimerKind.OFFER: offers.expire,

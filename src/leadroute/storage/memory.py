@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 
 from leadroute.domain.decisions import Decision
@@ -25,48 +25,7 @@ from leadroute.routing.accounts import account_keys
 from leadroute.routing.duplicates import Original
 from leadroute.routing.pools import Waiting
 from leadroute.routing.qualify import DISQUALIFIED, NURTURE
-from leadroute.scoring.points import Activity
-
-CLOSED = frozenset({"won", "lost", "disqualified"})
-
-
-@dataclass(slots=True)
-class LeadRecord:
-    """One lead as the store holds it.
-
-    `offered` lists the reps of the current run of offers, in order (cleared once the lead is
-    accepted, claimed, assigned without an offer or pooled, as the service does). A claimed
-    lead keeps `pool_entered` and `pooled_at` (with `claimed_from`), so a release or a
-    claim_ttl return puts it back at its place with its waiting time.
-    """
-
-    lead: Lead
-    owner: str | None = None
-    pool: str | None = None
-    status: str = "new"
-    rule: str | None = None
-    touched_at: datetime | None = None
-    last_touched_at: datetime | None = None
-    amount: float | None = None
-    offered: list[str] = field(default_factory=list)
-    claimed_from: str | None = None
-    pool_entered: int | None = None
-    pooled_at: datetime | None = None
-    qualified_by: str | None = None
-    # How many timers were started for the lead; only the latest (this number) may act.
-    timers: int = 0
-    activities: list[Activity] = field(default_factory=list)
-    status_reason: str | None = None
-    # The POSIX stamp of the current assignment: a declined offer removes it from the caps.
-    given_at: float | None = None
-    # SLA (domain/sla.py): the first owner's start, re-assignments made, owners so far.
-    sla_started_at: datetime | None = None
-    reassignments: int = 0
-    past_owners: list[str] = field(default_factory=list)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status not in CLOSED
+from leadroute.storage.lead_records import LeadRecord, remove_stamp, waiting_of
 
 
 class MemoryStore:
@@ -247,7 +206,7 @@ class MemoryStore:
         record.lead = lead
         if record.pool is not None and lead_id in self._pools[record.pool]:
             entered = self._pools[record.pool][lead_id].entered
-            self._pools[record.pool][lead_id] = _waiting(record, entered)
+            self._pools[record.pool][lead_id] = waiting_of(record, entered)
         return record
 
     def claim(self, lead_id: str, rep_id: str, now: datetime) -> LeadRecord:
@@ -271,8 +230,8 @@ class MemoryStore:
         record = self.leads[lead_id]
         rep_id, stamp, rule = record.owner, record.given_at, record.rule
         if rep_id is not None and stamp is not None and rule is not None:
-            _remove(self._assigned[rep_id], stamp)
-            _remove(self._served[(rule, rep_id)], stamp)
+            remove_stamp(self._assigned[rep_id], stamp)
+            remove_stamp(self._served[(rule, rep_id)], stamp)
         return self.take_back(lead_id)
 
     def take_back(self, lead_id: str) -> str | None:
@@ -297,7 +256,7 @@ class MemoryStore:
             raise ValueError(f"lead {lead_id} was not claimed from a pool")
         self.take_back(lead_id)
         record.pool, record.pool_entered, record.status = pool, entered, "routed"
-        self._pools[pool][lead_id] = _waiting(record, entered)
+        self._pools[pool][lead_id] = waiting_of(record, entered)
         return pool
 
     def hand_off(self, lead_id: str) -> str | None:
@@ -386,21 +345,4 @@ class MemoryStore:
             self._pools[record.pool].pop(record.lead.id, None)
         record.owner, record.claimed_from, record.status = None, None, "routed"
         record.pool, record.pool_entered, record.pooled_at = pool, self._sequence, now
-        self._pools[pool][record.lead.id] = _waiting(record, self._sequence)
-
-
-def _waiting(record: LeadRecord, entered: int) -> Waiting:
-    score = record.lead.get("score")
-    return Waiting(
-        lead_id=record.lead.id,
-        entered=entered,
-        received_at=record.lead.received_at,
-        score=float(score) if isinstance(score, int | float) else 0.0,
-    )
-
-
-def _remove(stamps: list[float], stamp: float) -> None:
-    """Remove one occurrence of `stamp` from a sorted list (equal stamps are interchangeable)."""
-    index = bisect_left(stamps, stamp)
-    if index < len(stamps) and stamps[index] == stamp:
-        del stamps[index]
+        self._pools[pool][record.lead.id] = waiting_of(record, self._sequence)
