@@ -125,6 +125,9 @@ class Decision:
     credits: tuple[tuple[str, float], ...] = ()
     offer: Offer | None = None
     verdict: str | None = None  # "nurture" or "disqualified" when qualification decided
+    # The A/B experiment the lead takes part in and its arm (routing/experiments.py).
+    experiment: str | None = None
+    arm: str | None = None
 
     @property
     def reason(self) -> str:
@@ -139,11 +142,15 @@ class Decision:
         )
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        """The decision as replay prints it; `experiment` and `arm` only when it has them."""
+        out: dict[str, object] = {
             "lead": self.lead_id,
             "rep": self.rep,
             "pool": self.pool,
             "rule": self.rule,
             "reason": self.summary(),
-            "trace": [entry.as_dict() for entry in self.trace],
         }
+        if self.experiment is not None:
+            out["experiment"], out["arm"] = self.experiment, self.arm
+        out["trace"] = [entry.as_dict() for entry in self.trace]
+        return out

@@ -11,6 +11,7 @@ from leadroute.domain.pools import DEFAULT_UNASSIGNED, UNASSIGNED, Pool
 from leadroute.domain.reps import Rep
 from leadroute.domain.sla import Sla
 from leadroute.routing.duplicates import Duplicates
+from leadroute.routing.experiments import Experiment
 from leadroute.routing.qualify import Qualification
 from leadroute.rules import ALWAYS, Condition
 from leadroute.scoring.points import NO_SCORING, Scoring
@@ -93,6 +94,22 @@ class Notifications:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Reporting:
+    """The `reports:` section: what a lead costs by source (`"*"` for any other source, else
+    0), the lead field that carries a customer's lifetime value, and the currency to show."""
+
+    cost_per_lead: Mapping[str, float] = field(default_factory=dict)
+    lifetime_value_field: str = "lifetime_value"
+    currency: str = ""
+
+    def cost_of(self, source: str | None) -> float:
+        costs = self.cost_per_lead
+        if source is not None and source in costs:
+            return costs[source]
+        return costs.get("*", 0.0)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RoutingConfig:
     """`escalations` maps a pool with `max_wait` to the rule that pushes its overdue leads
     (pools without one report overdue leads to managers)."""
@@ -109,6 +126,11 @@ class RoutingConfig:
     duplicates: Duplicates | None = None
     teams: Mapping[str, Team] = field(default_factory=dict)
     notifications: Notifications = field(default_factory=Notifications)
+    # Named alternative rule lists (`flows:`), tried before the main fallback; experiments
+    # route a share of new leads through one of them.
+    flows: Mapping[str, tuple[Rule, ...]] = field(default_factory=dict)
+    experiments: tuple[Experiment, ...] = ()
+    reporting: Reporting = field(default_factory=Reporting)
 
     def pool(self, name: str) -> Pool:
         return self.pools.get(name) or Pool(name=name)

@@ -8,7 +8,7 @@ service all call it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from random import Random
@@ -16,29 +16,20 @@ from random import Random
 from leadroute.domain.decisions import Decision, Explanation, Said, Step, Written
 from leadroute.domain.leads import Lead
 from leadroute.domain.reps import Rep
-from leadroute.routing.account_owners import account_owners
+from leadroute.routing.attempts import RulePlan, attempt_rule
 from leadroute.routing.candidates import Reach
 from leadroute.routing.config import Assign, RoutingConfig, Rule
-from leadroute.routing.explain import Attempt, Summary, Tried
-from leadroute.routing.filters import Filter, plan
+from leadroute.routing.experiments import place_in_experiment
+from leadroute.routing.explain import Summary, Tried
+from leadroute.routing.filters import plan
 from leadroute.routing.flows import MAIN, Flow, flows_of
 from leadroute.routing.gate import Answers, Gate
 from leadroute.routing.ledger import Ledger
 from leadroute.routing.moment import Moment
 from leadroute.routing.qualify import NURTURE, judge
-from leadroute.routing.selectors import SELECTORS, Choice, Selection
 from leadroute.rules.conditions import Always, Condition
 from leadroute.scoring.points import Activity
 from leadroute.scoring.predictor import Predictor
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _Plan:
-    """What a rule's `assign` needs, worked out once: candidates, the filters that can fail."""
-
-    listed: tuple[Rep, ...]
-    checks: tuple[Filter, ...]
-    has_all_required: frozenset[str]
 
 
 class Router:
@@ -54,12 +45,12 @@ class Router:
         if config.handoff is not None:
             self._fallbacks.add(id(config.handoff.fallback))
         self._escalations = {id(rule) for rule in config.escalations.values()}
-        self._plans: dict[int, _Plan] = {}
+        self._plans: dict[int, RulePlan] = {}
         for rule in rules:
             if rule.assign is not None:
                 listed = self._listed(rule.assign)
                 required = rule.assign.require_skills
-                self._plans[id(rule)] = _Plan(
+                self._plans[id(rule)] = RulePlan(
                     listed=listed,
                     checks=plan(rule.assign),
                     has_all_required=frozenset(r.id for r in listed if required <= r.skills),
@@ -143,7 +134,16 @@ class Router:
                     steps=tuple(steps),
                     verdict=verdict.status,
                 )
-        return self._from(self._flows[flow], 0, lead, moment, answers, rng, exclude, steps)
+        placement = None
+        if flow == MAIN and self.config.experiments:
+            placement = place_in_experiment(self.config.experiments, lead.id, lead.fields, now)
+        if placement is None:
+            return self._from(self._flows[flow], 0, lead, moment, answers, rng, exclude, steps)
+        steps.append(("experiment", True, Written((placement.why, ()))))
+        decision = self._from(
+            self._flows[placement.flow], 0, lead, moment, answers, rng, exclude, steps
+        )
+        return replace(decision, experiment=placement.experiment, arm=placement.arm)
 
     def reoffer(
         self,
@@ -252,7 +252,18 @@ class Router:
             return self._to_pool(lead, rule, rule.pool, steps, matched)
         if rule.assign is None:
             return None
-        attempt = self._assign(rule, rule.assign, lead, moment, answers, rng, exclude)
+        attempt = attempt_rule(
+            rule,
+            rule.assign,
+            self._plans[id(rule)],
+            lead,
+            moment,
+            answers,
+            rng,
+            exclude,
+            reps=self.reps,
+            reach=self._reach,
+        )
         if attempt.choice is not None:
             steps.append((rule.name, True, Tried(matched, attempt)))
             return Decision(
@@ -275,89 +286,6 @@ class Router:
             )
         steps.append((rule.name, True, Tried(matched, attempt, "; next rule")))
         return None
-
-    def _assign(
-        self,
-        rule: Rule,
-        ask: Assign,
-        lead: Lead,
-        moment: Moment,
-        answers: Answers,
-        rng: Random,
-        exclude: frozenset[str],
-    ) -> Attempt:
-        rule_plan = self._plans[id(rule)]
-        listed = rule_plan.listed
-        owners: dict[str, str] = {}
-        said = ""
-        if ask.owner_of:
-            owners, said = account_owners(self.reps, ask.owner_of, lead, moment, listed)
-            if not owners:
-                return Attempt(
-                    listed=(),
-                    answers=(),
-                    fields=lead.fields,
-                    ask=ask,
-                    moment=moment,
-                    checks=rule_plan.checks,
-                    exclude=exclude,
-                    detail=said,
-                )
-            listed = tuple(self.reps[rep_id] for rep_id in owners)
-        fields = lead.fields
-        found = answers.of(listed)
-        skilled = self._reach.with_skills(
-            ask, fields, rule_plan.has_all_required if ask.require_skills else None
-        )
-        levels = self._reach.levels(fields) if ask.territory else None
-        # Cheapest test first; each later one runs on the reps still standing.
-        if ask.any_hours:
-            eligible = [
-                rep for rep, answer in zip(listed, found, strict=True) if answer.open_any_hours
-            ]
-        else:
-            eligible = [rep for rep, answer in zip(listed, found, strict=True) if answer.open_now]
-        if exclude:
-            eligible = [rep for rep in eligible if rep.id not in exclude]
-        if skilled is not None:
-            eligible = [rep for rep in eligible if rep.id in skilled]
-        if levels is not None:
-            eligible = [rep for rep in eligible if rep.id in levels]
-        beaten: frozenset[str] = frozenset()
-        if levels is not None and len(eligible) > 1:
-            best = max(levels[rep.id] for rep in eligible)
-            beaten = frozenset(rep.id for rep in eligible if levels[rep.id] < best)
-            if beaten:
-                eligible = [rep for rep in eligible if rep.id not in beaten]
-        choice: Choice | None = None
-        detail = ""
-        if not eligible:
-            detail = (
-                f"no eligible rep ({len(listed)} skipped)"
-                if listed
-                else "no eligible rep (no candidates)"
-            )
-            if said:
-                detail = f"{said}; {detail}"
-        elif ask.owner_of:
-            choice = Choice(rep=eligible[0], why=owners[eligible[0].id])
-        else:
-            selection = Selection(rule=rule.name, ask=ask, moment=moment, rng=rng)
-            choice = SELECTORS[ask.select].choose(eligible, selection)
-        return Attempt(
-            listed=listed,
-            answers=found,
-            fields=fields,
-            ask=ask,
-            moment=moment,
-            checks=rule_plan.checks,
-            exclude=exclude,
-            beaten=beaten,
-            choice=choice,
-            detail=(f"offered to {choice.rep.id}" if ask.offer else f"chose {choice.rep.id}")
-            if choice
-            else detail,
-        )
 
     def _to_pool(
         self, lead: Lead, rule: Rule, pool: str, steps: list[Step], matched: str

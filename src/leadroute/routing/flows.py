@@ -1,5 +1,6 @@
-"""The routing flows of a config: the main routing, the hand-off flow (SDR → closer) and one
-flow per pool that pushes its overdue leads. Each is its rules in order (the fallback last) and
+"""The routing flows of a config: the main routing, the hand-off flow (SDR → closer), the
+named flows experiments try (`flows:`, each ending in the main fallback) and one flow per pool
+that pushes its overdue leads. Each is its rules in order (the fallback last) and
 the pool a lead waits in when none of them took it."""
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def flows_of(config: RoutingConfig) -> dict[str, Flow]:
         handoff = config.handoff
         found[HANDOFF] = flow(
             (*handoff.rules, handoff.fallback), handoff.fallback, UNASSIGNED, "nothing else took it"
+        )
+    for name, rules in config.flows.items():
+        found[name] = flow(
+            (*rules, config.fallback), config.fallback, UNASSIGNED, "nothing else took it"
         )
     for pool, rule in config.escalations.items():
         found[escalation_flow(pool)] = flow((rule,), rule, pool, "nobody to push it to")

@@ -19,6 +19,11 @@ from leadroute.domain.offers import Offer
 from leadroute.domain.pools import DEFAULT_TRIAGE, DEFAULT_UNASSIGNED, TRIAGE, UNASSIGNED
 from leadroute.domain.sla import Sla
 from leadroute.routing.config import Assign, Handoff, Prior, RoutingConfig, Rule
+from leadroute.routing_file.experiment_sections import (
+    build_experiments,
+    build_flows,
+    build_reporting,
+)
 from leadroute.routing_file.messages import problems_from
 from leadroute.routing_file.pool_sections import pool_of, triage_is_for_managers
 from leadroute.routing_file.qualifying import build_duplicates, build_qualify, build_scoring
@@ -109,14 +114,21 @@ class Builder:
         )
         fallback = self._fallback(self.fallback, "fallback", "fallback", UNASSIGNED)
         handoff, handoff_names = self._handoff(doc.handoff)
+        flows, flow_names = build_flows(self, doc.flows)
         self._unique_rule_names(
             [
                 (join_path("routing", i), _raw_text(r, "name") or f"routing[{i}]")
                 for i, r in enumerate(doc.routing)
             ]
             + handoff_names
+            + flow_names
         )
-        triage_is_for_managers(self, pools, (*rules, *(handoff.rules if handoff else ())))
+        flow_rules = tuple(rule for rules_of_flow in flows.values() for rule in rules_of_flow)
+        triage_is_for_managers(
+            self, pools, (*rules, *(handoff.rules if handoff else ()), *flow_rules)
+        )
+        experiments = build_experiments(self, doc.experiments, flows, timezone)
+        reporting = build_reporting(self, doc.reports)
         scoring = build_scoring(self, self.scoring)
         qualify = build_qualify(self, doc.qualify)
         duplicates = build_duplicates(self, doc.duplicates)
@@ -137,6 +149,9 @@ class Builder:
             duplicates=duplicates,
             teams=teams,
             notifications=notifications,
+            flows=flows,
+            experiments=experiments,
+            reporting=reporting,
         )
 
     def _problem(self, path: str, message: str) -> None:
@@ -167,6 +182,13 @@ class Builder:
 
     def assign_of(self, spec: AssignSchema, path: str) -> Assign:
         return self._assign(spec, path)
+
+    def rules_at(self, items: list[Any], prefix: str) -> tuple[Rule, ...]:
+        """The rules of a list (each checked at `prefix[i]`), broken ones left out."""
+        parsed = self._parts(RuleSchema, items, prefix)
+        return tuple(
+            self._rule(rule, join_path(prefix, i)) for i, rule in enumerate(parsed) if rule
+        )
 
     def positive(self, text: str | None, path: str) -> timedelta | None:
         """A duration longer than zero (None when absent or wrong: the problem is noted)."""

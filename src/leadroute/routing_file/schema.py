@@ -161,6 +161,9 @@ class RoutingFileSchema(Strict):
     duplicates: Any = None
     teams: dict[str, Any] = {}
     notifications: Any = None
+    flows: dict[str, Any] = {}
+    experiments: list[Any] = []
+    reports: Any = None
 
 
 class SlaSchema(Strict):
@@ -189,3 +192,21 @@ class NotificationsSchema(Strict):
 class HandoffSchema(Strict):
     routing: list[Any] = []
     fallback: Any = None
+
+
+class ExperimentSchema(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    control: str = "routing"
+    variant: str
+    split: Annotated[float, Field(gt=0, lt=100)] = 50
+    # YAML reads 2026-03-01 as a date: dates, times and texts are all taken here.
+    start: Any = None
+    stop: Any = None
+    when: Any = None
+    description: str | None = None
+
+
+class ReportsSchema(Strict):
+    cost_per_lead: dict[str, Annotated[float, Field(ge=0)]] = {}
+    lifetime_value_field: Annotated[str, Field(min_length=1)] = "lifetime_value"
+    currency: str = ""

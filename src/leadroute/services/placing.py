@@ -110,6 +110,8 @@ def place(
         )
     )
     row.rule, row.routing_version, row.status = decision.rule, version, "routed"
+    if decision.experiment is not None and row.experiment is None:
+        row.experiment, row.arm = decision.experiment, decision.arm
     add_credits(session, decision.rule, decision.credits)
     details = {"rule": decision.rule, "version": version, **(data or {})}
     if decision.rep is not None:

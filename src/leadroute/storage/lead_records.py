@@ -47,6 +47,10 @@ class LeadRecord:
     sla_started_at: datetime | None = None
     reassignments: int = 0
     past_owners: list[str] = field(default_factory=list)
+    # When it was won, lost or disqualified; its A/B experiment and arm (first decision's).
+    closed_at: datetime | None = None
+    experiment: str | None = None
+    arm: str | None = None
 
     @property
     def is_open(self) -> bool:

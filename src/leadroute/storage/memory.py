@@ -25,7 +25,7 @@ from leadroute.routing.accounts import account_keys
 from leadroute.routing.duplicates import Original
 from leadroute.routing.pools import Waiting
 from leadroute.routing.qualify import DISQUALIFIED, NURTURE
-from leadroute.storage.lead_records import LeadRecord, remove_stamp, waiting_of
+from leadroute.storage.lead_records import CLOSED, LeadRecord, remove_stamp, waiting_of
 
 
 class MemoryStore:
@@ -155,11 +155,14 @@ class MemoryStore:
         record = self.leads[lead_id]
         record.rule = decision.rule
         record.status_reason = None
+        if decision.experiment is not None and record.experiment is None:
+            record.experiment, record.arm = decision.experiment, decision.arm
         if decision.verdict == DISQUALIFIED:
             if record.pool is not None:
                 self._pools[record.pool].pop(lead_id, None)
             record.pool = record.claimed_from = record.pool_entered = record.pooled_at = None
             record.status, record.status_reason, record.offered = DISQUALIFIED, decision.reason, []
+            record.closed_at = now
             return record
         for rep_id, delta in decision.credits:
             self._credits[(decision.rule, rep_id)] += delta
@@ -299,6 +302,8 @@ class MemoryStore:
         was_open = record.is_open
         record.status = result
         record.amount = amount
+        if result in CLOSED:
+            record.closed_at = now
         if result == "qualified" and record.qualified_by is None:
             record.qualified_by = record.owner  # as the service: the first qualifier
         if record.owner and was_open != record.is_open:

@@ -131,6 +131,9 @@ class LeadRow(Base):
     sla_started_at: Mapped[datetime | None]
     reassignments: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     past_owners: Mapped[list[str] | None] = mapped_column(JSON, default=list)
+    # The A/B experiment the lead takes part in and its arm, fixed by its first decision.
+    experiment: Mapped[str | None] = mapped_column(String(200))
+    arm: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (
         Index(
@@ -148,6 +151,7 @@ class LeadRow(Base):
         Index("ix_leads_email_key", "email_key"),
         Index("ix_leads_phone_key", "phone_key"),
         Index("ix_leads_company_key", "company_key"),
+        Index("ix_leads_experiment", "experiment", "arm"),
     )
 
 
