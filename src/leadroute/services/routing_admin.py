@@ -111,6 +111,9 @@ def preview_lead(
         "trace": view["trace"],
         "score": float(score) if isinstance(score, int | float) else None,
         "issues": list(normalized.issues),
+        # A preview lead's arm is the arm of the id "preview"; a real lead's follows its id.
+        "experiment": decision.experiment,
+        "arm": decision.arm,
     }
 
 

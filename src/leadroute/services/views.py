@@ -13,8 +13,12 @@ from leadroute.storage.tables import DecisionRow, EventRow, LeadRow
 
 
 def decision_view(decision: Decision) -> dict[str, Any]:
+    """The decision as the API shows it; `experiment` and `arm` only when it has them."""
     rendered = decision.as_dict()
-    return {"rule": decision.rule, "reason": rendered["reason"], "trace": rendered["trace"]}
+    view = {"rule": decision.rule, "reason": rendered["reason"], "trace": rendered["trace"]}
+    if decision.experiment is not None:
+        view |= {"experiment": decision.experiment, "arm": decision.arm}
+    return view
 
 
 def lead_summary(row: LeadRow) -> dict[str, Any]:
@@ -65,6 +69,7 @@ def lead_detail(session: Session, row: LeadRow) -> dict[str, Any]:
         "offered": list(row.offered or []),
         "qualified_at": _time(row.qualified_at),
         "last_touched_at": _time(row.last_touched_at),
+        "experiment": {"name": row.experiment, "arm": row.arm} if row.experiment else None,
         "decision": None
         if latest is None
         else {
