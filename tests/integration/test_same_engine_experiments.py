@@ -65,9 +65,7 @@ def test_service_and_replay_agree_on_arms_and_owners(database_url: str, tmp_path
             for at, payload in arrivals
         ]
         with runtime.database.reading() as session:
-            stored = {
-                row.id: (row.experiment, row.arm) for row in session.scalars(select(LeadRow))
-            }
+            stored = {row.id: (row.experiment, row.arm) for row in session.scalars(select(LeadRow))}
     finally:
         runtime.database.dispose()
 

@@ -59,8 +59,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "a rule in a flow names its path": (
         "flows:\n  alt:\n    - {name: a, assign: {team: sdr, select: round-robbin}}\n",
-        "flows.alt[0].assign.select: unknown selector 'round-robbin' "
-        "(did you mean 'round_robin'?)",
+        "flows.alt[0].assign.select: unknown selector 'round-robbin' (did you mean 'round_robin'?)",
     ),
     "a rule name used twice across flows": (
         "flows:\n  alt:\n    - {name: r, assign: {team: sdr}}\n",
@@ -88,11 +87,15 @@ def test_each_mistake_exits_1_and_names_the_path(tmp_path: Path, case: str) -> N
 
 
 def test_dates_and_times_become_instants_in_the_routing_timezone() -> None:
-    text = HEAD + FLOW + (
-        "experiments:\n"
-        "  - {name: t, variant: alt, split: 12.5, start: 2026-03-01,"
-        " stop: '2026-04-01T09:30:00+02:00'}\n"
-        "reports: {cost_per_lead: {google: 40, '*': 5}, currency: EUR}\n"
+    text = (
+        HEAD
+        + FLOW
+        + (
+            "experiments:\n"
+            "  - {name: t, variant: alt, split: 12.5, start: 2026-03-01,"
+            " stop: '2026-04-01T09:30:00+02:00'}\n"
+            "reports: {cost_per_lead: {google: 40, '*': 5}, currency: EUR}\n"
+        )
     )
     config = parse_routing_text(text, source="routing")
     (experiment,) = config.experiments

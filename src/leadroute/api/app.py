@@ -17,6 +17,7 @@ from leadroute.api.routes import (
     leads,
     lifecycle,
     pools,
+    reports,
     reps,
     routing,
     webhooks,
@@ -55,4 +56,5 @@ def create_app(
     app.include_router(accounts.router)
     app.include_router(webhooks.router)
     app.include_router(deliveries.router)
+    app.include_router(reports.router)
     return app

@@ -1,7 +1,17 @@
 """The `leadroute` command (Typer): serve, migrate, keys, import, demo, check, replay, route,
 train, accounts, deliveries."""
 
-from leadroute.cli import accounts, deliveries, files, keys, learning, service
+from leadroute.cli import accounts, deliveries, files, keys, learning, reports, service, simulate
 from leadroute.cli.app import app
 
-__all__ = ["accounts", "app", "deliveries", "files", "keys", "learning", "service"]
+__all__ = [
+    "accounts",
+    "app",
+    "deliveries",
+    "files",
+    "keys",
+    "learning",
+    "reports",
+    "service",
+    "simulate",
+]

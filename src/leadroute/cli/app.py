@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
 
 from leadroute.domain.errors import InvalidInput
 
@@ -21,3 +22,10 @@ def fail(error: InvalidInput) -> typer.Exit:
     count = len(error.problems)
     typer.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
     return typer.Exit(code=1)
+
+
+def wide_console() -> Console:
+    """A console for tables: the terminal's width, or 200 columns when the output is a file or
+    a pipe (Rich would wrap wide tables at 80 there, cutting numbers)."""
+    console = Console()
+    return console if console.is_terminal else Console(width=200)

@@ -3,7 +3,7 @@ database or by simulate from replay's in-memory store, so both are measured by t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -48,6 +48,16 @@ class LeadFact:
     @property
     def lost(self) -> bool:
         return self.status == LOST
+
+
+def speeds_to_lead(facts: Sequence[LeadFact]) -> list[float]:
+    """Seconds from receipt to first touch of each touched lead (a touch stamped before its
+    receipt counts as 0)."""
+    return [
+        max(0.0, (fact.touched_at - fact.received_at).total_seconds())
+        for fact in facts
+        if fact.touched_at is not None
+    ]
 
 
 CAP_SKIP_PREFIX = "cap "

@@ -317,6 +317,23 @@ class MemoryStore:
             self._set_result(record.lead.id, record.owner, result, now)
         return record
 
+    def close_uncredited(self, lead_id: str, now: datetime) -> LeadRecord:
+        """Close an open lead without a result: it leaves its pool and stops counting toward its
+        owner's open load (`open` caps, least_loaded), and nobody's track record changes. Its
+        status becomes `disqualified`, the closed status that credits no one. History
+        simulation closes each lead when history did: the simulated owner did not work it."""
+        record = self.leads[lead_id]
+        if record.is_open:
+            self.record_outcome(lead_id, DISQUALIFIED, now)
+            record.status_reason = "closed as in the history replayed"
+        return record
+
+    def record_track(self, rep_id: str, *, won: bool, at: datetime) -> None:
+        """Add one won or lost deal to the rep's track record (what `outcomes_since` counts,
+        and top_performer reads) with no lead of this store behind it: history simulation
+        credits the rep who worked a deal in history, whoever the simulation routed it to."""
+        insort(self._outcomes[rep_id], (at, won))
+
     def _set_result(self, lead_id: str, owner: str, result: str, now: datetime) -> None:
         """One won/lost per lead: a later result corrects the earlier one, never adds to it."""
         earlier = self._results.pop(lead_id, None)
