@@ -88,6 +88,8 @@ def bar_chart(
                     )
         else:
             axes.bar_label(bars, fmt="%.1f" if metric in _PERCENT else "%g", fontsize=8, padding=2)
+        # Every group keeps its place, a last one without a value included.
+        axes.set_xlim(-0.6, len(rows) - 0.4)
         tilted = len(rows) > 4
         axes.set_xticks(
             positions,

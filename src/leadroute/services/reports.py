@@ -65,10 +65,11 @@ def chart(
 
 
 def chart_title(metric: str, by: str, period: Period, config: RoutingConfig) -> str:
-    """ "conversion by rep, 2026-03-01 00:00 to 2026-03-31 00:00 (America/New_York)"."""
+    """ "conversion by rep" over "2026-03-01 00:00 to 2026-03-31 00:00 (America/New_York)",
+    on two lines so a narrow chart does not cut it."""
     zone = config.timezone
     start, end = period.start.astimezone(zone), period.end.astimezone(zone)
-    return f"{metric} by {by}, {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({zone})"
+    return f"{metric} by {by}\n{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({zone})"
 
 
 def experiment_of(config: RoutingConfig, name: str) -> Experiment:
