@@ -65,16 +65,17 @@ def test_a_split_within_chance_is_no_mismatch() -> None:
 def test_variant_converts_better() -> None:
     facts = arm_facts("control", won=245, lost=755) + arm_facts("variant", won=310, lost=690)
     report = analyze(EXPERIMENT, facts, now=NOW)
-    # difference 0.065; Wald half-width 1.96 * sqrt(.245*.755/1000 + .31*.69/1000) = 0.0391;
-    # pooled 0.2775: z = 0.065 / sqrt(.2775 * .7225 * .002) = 3.246, p = 0.0012
+    # difference 0.065; Newcombe's interval from the Wilson intervals [.2193, .2726] and
+    # [.2821, .3394]: .065 - sqrt(.0279^2 + .0276^2) = .0258, .065 + sqrt(.0294^2 + .0257^2)
+    # = .1040; pooled 0.2775: z = 0.065 / sqrt(.2775 * .7225 * .002) = 3.246, p = 0.0012
     assert report.verdict == (
         "variant converts better: 31.0% vs 24.5% (+6.5 points, 95% CI +2.6 to +10.4), p = 0.0012"
     )
     assert report.comparison is not None
     assert (report.comparison.difference, report.comparison.low, report.comparison.high) == (
         0.065,
-        0.0259,
-        0.1041,
+        0.0258,
+        0.104,
     )
 
 

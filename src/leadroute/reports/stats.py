@@ -54,8 +54,10 @@ def two_proportions(
     control: tuple[int, int], variant: tuple[int, int], confidence: float = CONFIDENCE
 ) -> Comparison | None:
     """Compare (successes, trials) of two groups: the pooled two-proportion z-test (its
-    p-value equals the chi-square test of the 2x2 table without correction) and the
-    unpooled (Wald) interval of the difference. None when either group has no trials."""
+    p-value equals the chi-square test of the 2x2 table without correction) and Newcombe's
+    hybrid score interval of the difference (built from the two Wilson intervals: it stays
+    inside [-1, 1] and keeps a width at 0% or 100%, where the plain Wald interval has none).
+    None when either group has no trials."""
     (wins_a, n_a), (wins_b, n_b) = control, variant
     if n_a <= 0 or n_b <= 0:
         return None
@@ -68,10 +70,13 @@ def two_proportions(
     else:
         z = difference / spread
         p_value = float(2 * stats.norm.sf(abs(z)))
-    half = z_of(confidence) * math.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b)
+    around_a, around_b = wilson(wins_a, n_a, confidence), wilson(wins_b, n_b, confidence)
+    assert around_a is not None and around_b is not None  # both groups have trials
+    below = math.sqrt((p_b - around_b.low) ** 2 + (around_a.high - p_a) ** 2)
+    above = math.sqrt((around_b.high - p_b) ** 2 + (p_a - around_a.low) ** 2)
     return Comparison(
         difference=difference,
-        interval=Interval(low=difference - half, high=difference + half),
+        interval=Interval(low=difference - below, high=difference + above),
         z=z,
         p_value=p_value,
     )
