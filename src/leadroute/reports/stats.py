@@ -32,7 +32,10 @@ def wilson(successes: int, trials: int, confidence: float = CONFIDENCE) -> Inter
     normal interval it stays inside [0, 1] and is honest for small counts."""
     if trials <= 0:
         return None
-    z = z_of(confidence)
+    return _wilson(successes, trials, z_of(confidence))
+
+
+def _wilson(successes: int, trials: int, z: float) -> Interval:
     p = successes / trials
     denominator = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denominator
@@ -70,8 +73,8 @@ def two_proportions(
     else:
         z = difference / spread
         p_value = float(2 * stats.norm.sf(abs(z)))
-    around_a, around_b = wilson(wins_a, n_a, confidence), wilson(wins_b, n_b, confidence)
-    assert around_a is not None and around_b is not None  # both groups have trials
+    z_level = z_of(confidence)
+    around_a, around_b = _wilson(wins_a, n_a, z_level), _wilson(wins_b, n_b, z_level)
     below = math.sqrt((p_b - around_b.low) ** 2 + (around_a.high - p_a) ** 2)
     above = math.sqrt((around_b.high - p_b) ** 2 + (p_a - around_a.low) ** 2)
     return Comparison(
