@@ -18,7 +18,9 @@ from dataclasses import dataclass
 from leadroute.domain.reps import Rep
 from leadroute.reports.facts import LeadFact
 from leadroute.reports.stats import gini
+from leadroute.routing.candidates import listed_reps
 from leadroute.routing.config import RoutingConfig, Rule
+from leadroute.routing.flows import flows_of
 
 RATE_DIGITS = 4
 INTENDING = ("round_robin", "weighted")
@@ -69,35 +71,14 @@ class Fairness:
 
 
 def rules_by_name(config: RoutingConfig) -> dict[str, Rule]:
-    """Every rule of the config by name: main routing, named flows, hand-off, escalations
-    (the first of a name wins, as a lead's decision names only the rule)."""
+    """Every rule of the config by name, in every flow the engine runs (main routing, named
+    flows, hand-off, escalations); the first of a name wins, as a decision names only the
+    rule."""
     found: dict[str, Rule] = {}
-    rules: list[Rule] = [*config.rules]
-    for flow in config.flows.values():
-        rules.extend(flow)
-    if config.handoff is not None:
-        rules.extend(config.handoff.rules)
-    rules.extend(config.escalations.values())
-    for rule in rules:
-        found.setdefault(rule.name, rule)
+    for flow in flows_of(config).values():
+        for rule, _ in flow.rules:
+            found.setdefault(rule.name, rule)
     return found
-
-
-def listed_reps(rule: Rule, roster: Sequence[Rep]) -> tuple[Rep, ...]:
-    """The reps a rule chooses among, as the engine lists them: its `reps`, then members of
-    its teams, in roster order; every rep when it names neither."""
-    ask = rule.assign
-    if ask is None:
-        return ()
-    if not ask.teams and not ask.reps:
-        return tuple(roster)
-    by_id = {rep.id: rep for rep in roster}
-    chosen: dict[str, Rep] = {rep_id: by_id[rep_id] for rep_id in ask.reps if rep_id in by_id}
-    teams = set(ask.teams)
-    for rep in roster:
-        if rep.teams & teams and rep.id not in chosen:
-            chosen[rep.id] = rep
-    return tuple(chosen.values())
 
 
 def intention(rule: Rule, roster: Sequence[Rep]) -> dict[str, float] | None:
@@ -105,7 +86,7 @@ def intention(rule: Rule, roster: Sequence[Rep]) -> dict[str, float] | None:
     selector intends no share (or it lists nobody, or the weights add up to nothing)."""
     if rule.assign is None or rule.assign.owner_of is not None:
         return None
-    reps = listed_reps(rule, roster)
+    reps = listed_reps(rule.assign, roster)
     if not reps or rule.assign.select not in INTENDING:
         return None
     if rule.assign.select == "round_robin":

@@ -3,7 +3,7 @@ built once per routing config, so a rule does not test every rep for every lead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from leadroute.domain.reps import Rep
 from leadroute.routing.config import Assign
@@ -53,3 +53,18 @@ class Reach:
                     levels[rep.id] = level
             self._places[place] = levels
         return levels
+
+
+def listed_reps(ask: Assign, roster: Sequence[Rep]) -> tuple[Rep, ...]:
+    """The reps an `assign` chooses among, in the engine's order: its `reps` (unknown ids
+    left out), then members of its teams in roster order; the whole roster when it names
+    neither."""
+    if not ask.teams and not ask.reps:
+        return tuple(roster)
+    by_id = {rep.id: rep for rep in roster}
+    chosen: dict[str, Rep] = {rep_id: by_id[rep_id] for rep_id in ask.reps if rep_id in by_id}
+    teams = set(ask.teams)
+    for rep in roster:
+        if rep.teams & teams and rep.id not in chosen:
+            chosen[rep.id] = rep
+    return tuple(chosen.values())

@@ -17,8 +17,8 @@ from leadroute.domain.decisions import Decision, Explanation, Said, Step, Writte
 from leadroute.domain.leads import Lead
 from leadroute.domain.reps import Rep
 from leadroute.routing.attempts import RulePlan, attempt_rule
-from leadroute.routing.candidates import Reach
-from leadroute.routing.config import Assign, RoutingConfig, Rule
+from leadroute.routing.candidates import Reach, listed_reps
+from leadroute.routing.config import RoutingConfig, Rule
 from leadroute.routing.experiments import place_in_experiment
 from leadroute.routing.explain import Summary, Tried
 from leadroute.routing.filters import plan
@@ -48,7 +48,7 @@ class Router:
         self._plans: dict[int, RulePlan] = {}
         for rule in rules:
             if rule.assign is not None:
-                listed = self._listed(rule.assign)
+                listed = listed_reps(rule.assign, config.reps)
                 required = rule.assign.require_skills
                 self._plans[id(rule)] = RulePlan(
                     listed=listed,
@@ -312,16 +312,6 @@ class Router:
             summary=Said(f"{rule.name}: to pool {pool} ({why})"),
             steps=tuple(steps),
         )
-
-    def _listed(self, ask: Assign) -> tuple[Rep, ...]:
-        if not ask.teams and not ask.reps:
-            return tuple(self.config.reps)
-        chosen: dict[str, Rep] = {rep_id: self.reps[rep_id] for rep_id in ask.reps}
-        teams = set(ask.teams)
-        for rep in self.config.reps:
-            if rep.teams & teams and rep.id not in chosen:
-                chosen[rep.id] = rep
-        return tuple(chosen.values())
 
 
 def _unmatched(when: Condition, fields: Mapping[str, object]) -> Explanation:
