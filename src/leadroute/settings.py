@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # Hosts a form's `redirect` may send the browser to after a post (open-redirect guard).
     redirect_hosts: list[str] = []
     public_url: str = ""
+    # Dashboard cookies carry the Secure flag (browsers keep them over https and on localhost).
+    # Set false only behind plain http on another host, such as a trusted LAN.
+    cookie_secure: bool = True
     # Outbox (docs/NOTIFICATIONS.md): webhook and json/xml/form channel addresses on private,
     # loopback or link-local networks are refused unless this is true (SSRF guard).
     allow_private_urls: bool = False

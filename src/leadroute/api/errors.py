@@ -37,19 +37,27 @@ def error_body(error: LeadrouteError) -> dict[str, object]:
     return body
 
 
+def json_error(error: LeadrouteError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
+    return JSONResponse(error_body(error), status_code=status_of(error), headers=headers)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(LeadrouteError)
     async def on_error(request: Request, error: LeadrouteError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
-        return JSONResponse(error_body(error), status_code=status_of(error), headers=headers)
+        return json_error(error)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, error: RequestValidationError) -> JSONResponse:
-        problems = [
-            {
-                "path": ".".join(str(part) for part in item["loc"] if part != "body"),
-                "message": item["msg"],
-            }
-            for item in error.errors()
-        ]
+        problems = validation_problems(error)
         return JSONResponse({"error": "invalid input", "problems": problems}, status_code=422)
+
+
+def validation_problems(error: RequestValidationError) -> list[dict[str, str]]:
+    return [
+        {
+            "path": ".".join(str(part) for part in item["loc"] if part != "body"),
+            "message": item["msg"],
+        }
+        for item in error.errors()
+    ]

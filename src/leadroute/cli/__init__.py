@@ -1,7 +1,17 @@
 """The `leadroute` command (Typer): serve, migrate, keys, import, demo, check, replay, route,
-train, accounts, deliveries."""
+train, accounts, deliveries, report, simulate, users."""
 
-from leadroute.cli import accounts, deliveries, files, keys, learning, reports, service, simulate
+from leadroute.cli import (
+    accounts,
+    deliveries,
+    files,
+    keys,
+    learning,
+    reports,
+    service,
+    simulate,
+    users,
+)
 from leadroute.cli.app import app
 
 __all__ = [
@@ -14,4 +24,5 @@ __all__ = [
     "reports",
     "service",
     "simulate",
+    "users",
 ]

@@ -10,7 +10,6 @@ import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from leadroute.api.app import create_app
 from leadroute.bootstrap import NeedsMigration, start
 from leadroute.cli.app import app, fail
 from leadroute.domain.errors import InvalidInput
@@ -24,6 +23,7 @@ from leadroute.services.worker import Worker
 from leadroute.settings import Settings
 from leadroute.storage.database import connect
 from leadroute.storage.migrations.runner import upgrade
+from leadroute.web.site import create_site
 
 CLI = Principal(key_id="cli", role=Role.ADMIN)
 
@@ -114,7 +114,7 @@ def serve(
         loop.start()
     try:
         uvicorn.run(
-            create_app(runtime, settings), host=settings.host, port=settings.port, log_level="info"
+            create_site(runtime, settings), host=settings.host, port=settings.port, log_level="info"
         )
     finally:
         loop.stop.set()

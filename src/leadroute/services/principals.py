@@ -1,4 +1,4 @@
-"""Who is calling: an API key's role and, for a rep key, the rep."""
+"""Who is calling: an API key's (or a dashboard user's) role and, for a rep, the rep."""
 
 from __future__ import annotations
 
@@ -19,11 +19,15 @@ class Principal:
     key_id: str
     role: Role
     rep_id: str | None = None
+    # The dashboard user signed in, when the caller is one (key_id is then `user:<id>`).
+    user: str | None = None
 
     @property
     def actor(self) -> str:
         """How the event log names this caller."""
         suffix = f" ({self.rep_id})" if self.rep_id else ""
+        if self.user is not None:
+            return f"{self.role.value} {self.user}{suffix}"
         return f"{self.role.value} key {self.key_id}{suffix}"
 
 
