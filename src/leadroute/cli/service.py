@@ -76,8 +76,8 @@ def serve(
         typer.Option(help="Also fire timers and send notices and webhooks in-process."),
     ] = True,
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs) and the timer worker. On first start it prints an
-    admin key."""
+    """Run the dashboard (/), the HTTP API (OpenAPI at /docs) and the timer worker. On first
+    start it prints an admin key, which also signs in to the dashboard."""
     settings = settings_of(database, routing, host=host, port=port)
     runtime = open_runtime(database, routing)
     with runtime.database.writing() as session:
@@ -102,6 +102,10 @@ def serve(
     else:
         key = "<your key>"
         typer.echo("(lost the admin key? `leadroute keys create --role admin` makes another)")
+    typer.echo(
+        f"Dashboard: {base}/ (sign in with the admin key, or make users with "
+        "`leadroute users create --username U --role manager`)"
+    )
     typer.echo(f"API docs: {base}/docs. Post a lead:")
     typer.echo(
         f"  curl -s -X POST {base}/api/v1/leads -H 'Authorization: Bearer {key}' "

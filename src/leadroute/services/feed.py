@@ -30,7 +30,7 @@ def latest_leads(*, runtime: Runtime, limit: int = 30) -> list[dict[str, Any]]:
                 newest, DecisionRow.id == newest.c.id
             )
         )
-        reasons: dict[str, str] = dict(found.tuples().all())
+        reasons: dict[str, str] = dict(found.all())
         return [{**lead_summary(row), "reason": reasons.get(row.id)} for row in rows]
 
 

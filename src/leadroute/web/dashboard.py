@@ -13,9 +13,10 @@ from fastapi.staticfiles import StaticFiles
 
 from leadroute.api.errors import json_error, status_of, validation_problems
 from leadroute.domain.errors import InvalidInput, LeadrouteError
+from leadroute.services.web_sessions import WebSession
 from leadroute.web.pages import ROUTERS
 from leadroute.web.render import page, redirect
-from leadroute.web.session import SignInNeeded, login_url
+from leadroute.web.session import SignInNeeded, login_url, visitor
 
 STATIC = Path(__file__).parent / "static"
 
@@ -55,7 +56,17 @@ def _error_page(request: Request, error: LeadrouteError, *, text: str | None = N
         return redirect(_back(request), message, kind="error")
     status = 422 if text else status_of(error)
     template = "fragments/problem.html" if request.headers.get("hx-request") else "error.html"
-    return page(request, None, template, status_code=status, message=message, status=status)
+    return page(
+        request, _signed_in(request), template, status_code=status, message=message, status=status
+    )
+
+
+def _signed_in(request: Request) -> WebSession | None:
+    """Who is looking at an error page, so it keeps their menu; None when nobody is."""
+    try:
+        return visitor(request)
+    except LeadrouteError:
+        return None
 
 
 def _back(request: Request) -> str:
