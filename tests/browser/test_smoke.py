@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Server, sign_in
+from tests.browser.live import Server, sign_in
 
 
 def test_the_live_feed_shows_a_lead_posted_while_the_manager_watches(

@@ -7,9 +7,10 @@ whatever version routed each lead.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from leadroute.domain.errors import InvalidInput, Problem
 from leadroute.reports.charts import FORMATS, bar_chart, check_chart
 from leadroute.reports.experiments import analyze
 from leadroute.reports.metrics import summarize
@@ -100,3 +101,32 @@ def experiments(*, runtime: Runtime, now: datetime, lift: float = DEFAULT_LIFT) 
             facts = lead_facts(session, start=None, end=None, experiment=experiment.name)
             reports.append(analyze(experiment, facts, now=now, lift=lift).as_dict())
     return {"experiments": reports}
+
+
+def this_month(*, runtime: Runtime, now: datetime) -> tuple[str, str]:
+    """The first day of `now`'s month and of the next one, in the routing timezone, as the
+    `from` and `to` of a period (dates, `to` excluded)."""
+    with runtime.database.reading() as session:
+        zone = runtime.routing(session).router.config.timezone
+    today = now.astimezone(zone).date()
+    first = today.replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first.isoformat(), following.isoformat()
+
+
+EXPERIMENT_METRICS = ("conversion", "leads", "decided", "won", "lost", "sales")
+"""What a chart of an experiment's arms can show."""
+
+
+def experiment_chart(
+    *, runtime: Runtime, name: str, metric: str, now: datetime, image_format: str = "svg"
+) -> tuple[bytes, str]:
+    """A bar chart of `metric` for each arm of the experiment (conversion with its 95%
+    interval), and its media type."""
+    report = experiment_report(runtime=runtime, name=name, now=now)
+    if metric not in EXPERIMENT_METRICS:
+        known = ", ".join(EXPERIMENT_METRICS)
+        raise InvalidInput([Problem(path="metric", message=f"{metric!r}: expected {known}")])
+    rows = [{**arm, "group": f"{arm['arm']} ({arm['flow']})"} for arm in report["arms"]]
+    image = bar_chart(rows, metric, title=f"{metric} by arm\n{name}", image_format=image_format)
+    return image, FORMATS[image_format]

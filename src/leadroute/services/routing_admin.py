@@ -16,9 +16,10 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadroute.domain.errors import Problem, RoutingFileError
 from leadroute.domain.leads import Lead
 from leadroute.normalize import normalize_lead
-from leadroute.routing_file import read_routing_data
+from leadroute.routing_file import parse_routing_text, read_routing_data
 from leadroute.services.errors import NotFound
 from leadroute.services.placing import decide
 from leadroute.services.principals import Principal
@@ -80,6 +81,16 @@ def replace_routing(
             comment=comment or f"replaced by {caller.actor}",
         )
         return version_summary(_row(session, version))
+
+
+def check_routing(*, text: str, is_json: bool) -> list[Problem]:
+    """Every problem `replace_routing` would refuse the text for (none: it would be stored),
+    without storing anything."""
+    try:
+        parse_routing_text(text, source="routing", is_json=is_json)
+    except RoutingFileError as error:
+        return list(error.problems)
+    return []
 
 
 def preview_lead(

@@ -14,7 +14,14 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from leadroute.api.auth import READERS, Now, Runtime_, require
 from leadroute.domain.errors import InvalidInput, Problem
 from leadroute.services.intake import take_lead
-from leadroute.services.leads import LeadFilter, get_lead, list_leads
+from leadroute.services.leads import (
+    MAX_QUERY,
+    SORTS,
+    LeadFilter,
+    default_descending,
+    get_lead,
+    list_leads,
+)
 from leadroute.services.principals import Principal, Role
 
 router = APIRouter(prefix="/api/v1", tags=["leads"])
@@ -54,26 +61,41 @@ async def create_lead(
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
-@router.get("/leads", summary="List leads with filters and pagination")
+@router.get("/leads", summary="List leads with search, filters, sorting and pagination")
 def read_leads(
     runtime: Runtime_,
     who: Annotated[Principal, Depends(require(*READERS))],
+    q: Annotated[
+        str | None,
+        Query(max_length=MAX_QUERY, description="part of the name, email, company or id"),
+    ] = None,
     status: str | None = None,
     owner: str | None = None,
     pool: str | None = None,
     source: str | None = None,
+    score_min: Annotated[float | None, Query(allow_inf_nan=False)] = None,
+    score_max: Annotated[float | None, Query(allow_inf_nan=False)] = None,
     received_from: Annotated[datetime | None, Query(alias="from")] = None,
     received_to: Annotated[datetime | None, Query(alias="to")] = None,
+    sort: Annotated[str, Query(description=f"one of {', '.join(SORTS)}")] = "received",
+    descending: Annotated[
+        bool | None, Query(description="default: true for received and score, else false")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     where = LeadFilter(
+        q=q,
         status=status,
         owner=owner,
         pool=pool,
         source=source,
+        score_min=score_min,
+        score_max=score_max,
         received_from=received_from,
         received_to=received_to,
+        sort=sort,
+        descending=default_descending(sort) if descending is None else descending,
         limit=limit,
         offset=offset,
     )

@@ -2,6 +2,26 @@
 
 from fastapi import APIRouter
 
-from leadroute.web.pages import home, signing_in
+from leadroute.web.pages import (
+    home,
+    lead_detail,
+    leads,
+    mine,
+    pools,
+    reports,
+    reps,
+    routing_editor,
+    signing_in,
+)
 
-ROUTERS: tuple[APIRouter, ...] = (signing_in.router, home.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    signing_in.router,
+    home.router,
+    mine.router,
+    leads.router,
+    lead_detail.router,
+    reps.router,
+    pools.router,
+    routing_editor.router,
+    reports.router,
+)
