@@ -131,7 +131,10 @@ class Watch:
         self.errors.append(str(error))
 
     def failed(self, request: Request) -> None:
-        self.errors.append(f"{request.url}: {request.failure}")
+        # ERR_ABORTED is a request the browser dropped itself on leaving the page (the favicon
+        # of a page left at once), not a failure of the server.
+        if request.failure != "net::ERR_ABORTED":
+            self.errors.append(f"{request.url}: {request.failure}")
 
 
 def _look(page: Page, server: Server, stop: Stop, width: str, shots: Path | None) -> int:

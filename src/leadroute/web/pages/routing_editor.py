@@ -19,6 +19,7 @@ from leadroute.normalize import normalize_lead
 from leadroute.routing_file import read_routing_data
 from leadroute.routing_file.locate import problem_line
 from leadroute.services.errors import NotFound
+from leadroute.services.leads import lead_choices
 from leadroute.services.routing_admin import (
     check_routing,
     current_routing,
@@ -28,6 +29,7 @@ from leadroute.services.routing_admin import (
     routing_versions,
 )
 from leadroute.services.runtime import Runtime
+from leadroute.services.trace_view import trace_lines
 from leadroute.services.web_sessions import WebSession
 from leadroute.web.render import page, redirect
 from leadroute.web.session import ManagingPoster, Poster, Reader, reader
@@ -201,7 +203,13 @@ def preview(
         result=result,
         problems=problems,
         notes=notes,
+        steps=trace_lines(result["trace"], rule=result["rule"]) if result else (),
+        rep_names=_rep_names(runtime) if result else {},
     )
+
+
+def _rep_names(runtime: Runtime) -> dict[str, str]:
+    return {rep["id"]: rep["name"] for rep in lead_choices(runtime=runtime)["reps"]}
 
 
 def lead_payload(given: dict[str, str], extra: str) -> tuple[dict[str, object], list[Problem]]:
