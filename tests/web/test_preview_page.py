@@ -32,7 +32,10 @@ def test_the_preview_shows_the_rep_the_reason_and_the_trace_and_stores_no_lead(
     assert "north america: jordan (round robin" in text
     assert "<strong>junk</strong>" in text
     assert "no match" in text
-    assert "Priya Shah <small class=\"muted\">(priya)</small> skipped: a more specific territory wins" in text
+    assert (
+        'Priya Shah <small class="muted">(priya)</small> skipped: a more specific territory wins'
+        in text
+    )
     # Nothing moved: the same lead previewed again goes to the same rep by the same turn.
     second = html.unescape(browser.post("/routing/preview", NORTH_AMERICA).text)
     assert "north america: jordan (round robin: never served by this rule)" in second
