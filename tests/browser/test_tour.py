@@ -17,7 +17,7 @@ def test_every_page_answers_fits_a_phone_and_loads_only_local_assets(
 ) -> None:
     with running(tmp_path, routing=DEFAULT_ROUTING) as server:
         seen = list(walk(browser, server, stops(seed(server)), shots=None))
-    assert len(seen) == 32
+    assert len(seen) == 34
     trouble = [
         (each.stop.name, each.width, each.status, each.overflow, each.foreign, each.errors)
         for each in seen

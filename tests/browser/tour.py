@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Error, Page, Request, sync_playwright
 from tests.browser.live import ROOT, Server, chromium_path, launch, running, sign_in
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
-MANAGER, REP = "maria", "sam"
+MANAGER, REP, ADMIN = "maria", "sam", "ada"
 DEFAULT_ROUTING = ROOT / "src" / "leadroute" / "defaults" / "routing.yaml"
 
 
@@ -49,6 +49,7 @@ def seed(server: Server) -> dict[str, str]:
     """Users, the demo stream, two leads closed won and one lost; ids of leads to look at."""
     server.user(MANAGER, "manager")
     server.user(REP, "rep", rep="sam")
+    server.user(ADMIN, "admin")
     server.leadroute("demo", "--count", "40")
     key = {"Authorization": f"Bearer {server.admin_key}"}
     listed = httpx.get(f"{server.url}/api/v1/leads?owner=sam&limit=10", headers=key).json()
@@ -78,6 +79,7 @@ def stops(ids: dict[str, str]) -> list[Stop]:
         Stop(name="preview", who=MANAGER, path="/routing/preview"),
         Stop(name="reports", who=MANAGER, path="/reports"),
         Stop(name="experiments", who=MANAGER, path="/experiments"),
+        Stop(name="people", who=ADMIN, path="/people"),
         Stop(name="rep-home", who=REP, path="/"),
         Stop(name="rep-pools", who=REP, path="/pools"),
         Stop(name="rep-lead", who=REP, path=f"/leads/{lead}"),

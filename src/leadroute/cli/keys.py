@@ -6,15 +6,13 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from leadroute.cli.app import app
 from leadroute.cli.service import DatabaseOption, open_runtime
 from leadroute.domain.durations import parse_duration
 from leadroute.services.errors import NotFound
-from leadroute.services.keys import create_key, revoke_key
+from leadroute.services.keys import create_key, list_keys, revoke_key
 from leadroute.services.principals import Role
-from leadroute.storage.tables import ApiKeyRow
 
 keys = typer.Typer(help="API keys: create (shown once), list, revoke.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
@@ -63,17 +61,17 @@ def create(
 
 
 @keys.command("list")
-def list_keys(database: DatabaseOption = None) -> None:
+def list_all(database: DatabaseOption = None) -> None:
     """List keys (never their secrets)."""
     runtime = open_runtime(database)
+    now = datetime.now(UTC)
     with runtime.database.reading() as session:
-        rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at)).all()
-        for row in rows:
-            state = "revoked" if row.revoked_at else "active"
-            if row.expires_at is not None and row.revoked_at is None:
-                state += f" (expires {row.expires_at:%Y-%m-%d %H:%M} UTC)"
-            rep = f" rep={row.rep_id}" if row.rep_id else ""
-            typer.echo(f"{row.id}  {row.role:<8}{rep}  {state}  {row.label}")
+        for key in list_keys(session):
+            state = key.state(now)
+            if key.expires_at is not None and state == "active":
+                state += f" (expires {key.expires_at:%Y-%m-%d %H:%M} UTC)"
+            rep = f" rep={key.rep_id}" if key.rep_id else ""
+            typer.echo(f"{key.key_id}  {key.role.value:<8}{rep}  {state}  {key.label}")
     runtime.database.dispose()
 
 

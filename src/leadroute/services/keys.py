@@ -91,6 +91,42 @@ def revoke_key(session: Session, key_id: str, *, now: datetime, actor: str) -> N
         log(session, "key.revoked", at=now, actor=actor, data={"key": key_id})
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class KeyInfo:
+    """A key as lists show it: never its secret."""
+
+    key_id: str
+    role: Role
+    rep_id: str | None
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+
+def list_keys(session: Session) -> list[KeyInfo]:
+    rows = session.scalars(select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id))
+    return [
+        KeyInfo(
+            key_id=row.id,
+            role=Role(row.role),
+            rep_id=row.rep_id,
+            label=row.label,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+        )
+        for row in rows
+    ]
+
+
 def count_keys(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(ApiKeyRow)) or 0
 

@@ -31,6 +31,7 @@ MANAGER_MENU = (
     ("/reports", "Reports"),
     ("/experiments", "Experiments"),
 )
+ADMIN_MENU = (*MANAGER_MENU, ("/people", "People & keys"))
 REP_MENU = (("/", "My leads"), ("/pools", "Pools"))
 
 
@@ -97,6 +98,8 @@ def _read_flash(request: Request) -> dict[str, str] | None:
 def _menu(seen: WebSession | None) -> tuple[tuple[str, str], ...]:
     if seen is None:
         return ()
+    if seen.principal.role is Role.ADMIN:
+        return ADMIN_MENU
     return REP_MENU if seen.principal.role is Role.REP else MANAGER_MENU
 
 

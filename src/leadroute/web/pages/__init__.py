@@ -7,6 +7,7 @@ from leadroute.web.pages import (
     lead_detail,
     leads,
     mine,
+    people,
     pools,
     reports,
     reps,
@@ -24,4 +25,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     pools.router,
     routing_editor.router,
     reports.router,
+    people.router,
 )
