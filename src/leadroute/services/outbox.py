@@ -11,6 +11,7 @@ commit together or not at all; the relay (services/relay.py) sends them afterwar
 from __future__ import annotations
 
 import uuid
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -35,8 +36,18 @@ STATUSES = "statuses"  # lead id -> its status before this transaction changed i
 def install(runtime: Runtime, *, templates: Path | None = None) -> Outbox:
     """Make every transaction of the runtime's database write its deliveries."""
     outbox = Outbox(runtime=runtime, messages=Messages(templates))
+    runtime.keepers.append(outbox)
+    # The event registry is process-wide: a strong reference there would keep every runtime
+    # (its engine, caches, compiled routing) alive for ever, one per test.
+    weak = weakref.ref(outbox)
+
+    def before_commit(session: Session) -> None:
+        alive = weak()
+        if alive is not None:
+            alive.before_commit(session)
+
     sessions = runtime.database.sessions
-    event.listen(sessions, "before_commit", outbox.before_commit)
+    event.listen(sessions, "before_commit", before_commit)
     event.listen(sessions, "after_soft_rollback", _forget)
     if not event.contains(LeadRow.status, "set", _remember_status):
         event.listen(LeadRow.status, "set", _remember_status, active_history=True)

@@ -54,6 +54,9 @@ class Runtime:
     predictor: Predictor | None = None
     _compiled: dict[int, Routing] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # What must live exactly as long as this runtime: the outbox behind its session events,
+    # which SQLAlchemy's event registry only reaches through a weak reference.
+    keepers: list[object] = field(default_factory=list)
 
     def routing(self, session: Session, version: int | None = None) -> Routing:
         """The routing version in force (or `version`), compiled once per process. The version
