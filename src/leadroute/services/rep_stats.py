@@ -13,8 +13,8 @@ from leadroute.routing.filters import caps_now, hours_now
 from leadroute.routing.moment import Moment
 from leadroute.routing.pools import is_member
 from leadroute.services.errors import NotFound
-from leadroute.services.principals import Principal, Role
-from leadroute.services.reps import rep_view
+from leadroute.services.principals import Principal
+from leadroute.services.reps import rep_view, roster_with
 from leadroute.services.runtime import Runtime
 from leadroute.storage.ledger import SqlLedger
 
@@ -25,17 +25,7 @@ def roster(*, runtime: Runtime, caller: Principal, now: datetime) -> dict[str, A
     `capped` (the cap that stops them now, or None), `won_month`, `lost_month` and
     `conversion` (won / decided since the start of the month in the rep's timezone, None
     before anything was decided). A rep sees only themselves."""
-    with runtime.database.reading() as session:
-        routing = runtime.routing(session)
-        reps = routing.router.config.reps
-        if caller.role is Role.REP:
-            reps = tuple(rep for rep in reps if rep.id == caller.rep_id)
-        ledger = SqlLedger.load(session, reps, now)
-        moment = Moment(now=now, ledger=ledger)
-        return {
-            "version": routing.version,
-            "reps": [_with_stats(rep, ledger, moment) for rep in reps],
-        }
+    return roster_with(runtime=runtime, caller=caller, now=now, view=_with_stats)
 
 
 def pool_members(*, runtime: Runtime, pool_name: str) -> list[dict[str, str]]:
@@ -53,7 +43,8 @@ def pool_members(*, runtime: Runtime, pool_name: str) -> list[dict[str, str]]:
         ]
 
 
-def _with_stats(rep: Rep, ledger: SqlLedger, moment: Moment) -> dict[str, Any]:
+def _with_stats(rep: Rep, ledger: SqlLedger, now: datetime) -> dict[str, Any]:
+    moment = Moment(now=now, ledger=ledger)
     month = moment.window_start("month", rep.timezone)
     won, lost = ledger.outcomes_since(rep.id, month)
     decided = won + lost

@@ -7,6 +7,7 @@ of that file, checked like any other. Availability is state, not configuration: 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -30,13 +31,25 @@ Entry = dict[str, Any]
 def list_reps(*, runtime: Runtime, caller: Principal, now: datetime) -> dict[str, Any]:
     """Every rep of the routing in force with availability, open load and today's count; a rep
     key sees only itself."""
+    return roster_with(runtime=runtime, caller=caller, now=now, view=rep_view)
+
+
+def roster_with(
+    *,
+    runtime: Runtime,
+    caller: Principal,
+    now: datetime,
+    view: Callable[[Rep, SqlLedger, datetime], dict[str, Any]],
+) -> dict[str, Any]:
+    """The routing version in force and `view` of each rep of it a caller may see (a rep key
+    only itself), with the ledger loaded once for all of them."""
     with runtime.database.reading() as session:
         routing = runtime.routing(session)
         reps = routing.router.config.reps
         if caller.role is Role.REP:
             reps = tuple(rep for rep in reps if rep.id == caller.rep_id)
         ledger = SqlLedger.load(session, reps, now)
-        return {"version": routing.version, "reps": [rep_view(rep, ledger, now) for rep in reps]}
+        return {"version": routing.version, "reps": [view(rep, ledger, now) for rep in reps]}
 
 
 def get_rep(*, runtime: Runtime, rep_id: str, caller: Principal, now: datetime) -> dict[str, Any]:
