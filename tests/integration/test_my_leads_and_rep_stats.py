@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from leadroute.services.errors import NotFound
-from leadroute.services.my_leads import open_leads, pooled_since
+from leadroute.services.my_leads import open_leads
 from leadroute.services.principals import SYSTEM, Principal, Role
 from leadroute.services.rep_stats import pool_members, roster
 from tests.api.calls import claim, event, fire, ok, post, serve_routing
@@ -108,13 +108,14 @@ def test_soonest_due_first_and_leads_without_sla_last(service: Service) -> None:
     ]
 
 
-def test_pooled_since_reads_when_each_lead_entered_its_pool(service: Service) -> None:
+def test_lead_lists_say_when_each_lead_entered_its_pool(service: Service) -> None:
     first = send(service, 1, kind="pooled")
     service.clock.advance(minutes=7)
     second = send(service, 2, kind="pooled")
-    since = pooled_since(runtime=service.runtime, lead_ids=[first, second, "missing"])
-    assert since == {first: T0, second: T0 + timedelta(minutes=7)}
-    assert pooled_since(runtime=service.runtime, lead_ids=[]) == {}
+    listed = service.client.get("/api/v1/leads", headers=service.admin).json()["leads"]
+    since = {lead["id"]: lead["pooled_at"] for lead in listed}
+    assert since[first] == T0.isoformat()
+    assert since[second] == (T0 + timedelta(minutes=7)).isoformat()
 
 
 def test_the_roster_counts_the_month_cap_hours_and_conversion(service: Service) -> None:

@@ -89,17 +89,6 @@ def open_leads(*, runtime: Runtime, rep_id: str, now: datetime) -> list[DeskLead
     return dated + undated
 
 
-def pooled_since(*, runtime: Runtime, lead_ids: Sequence[str]) -> dict[str, datetime]:
-    """When each of these leads entered the pool it waits in (kept when a claim is undone)."""
-    if not lead_ids:
-        return {}
-    with runtime.database.reading() as session:
-        found = session.execute(
-            select(LeadRow.id, LeadRow.pooled_at).where(LeadRow.id.in_(list(lead_ids)))
-        ).all()
-    return {lead_id: at for lead_id, at in found if at is not None}
-
-
 def _due(
     row: LeadRow,
     timer: TimerRow | None,

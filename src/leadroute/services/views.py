@@ -39,6 +39,7 @@ def lead_summary(row: LeadRow) -> dict[str, Any]:
         "email": row.fields.get("email"),
         "country": row.fields.get("country"),
         "updated_at": row.updated_at.isoformat(),
+        "pooled_at": _time(row.pooled_at),
     }
 
 
@@ -64,7 +65,6 @@ def lead_detail(session: Session, row: LeadRow) -> dict[str, Any]:
         "status_reason": row.status_reason,
         "account": row.account_id,
         "duplicate_of": row.duplicate_of,
-        "pooled_at": _time(row.pooled_at),
         "claimed_from": row.claimed_from,
         "offered": list(row.offered or []),
         "qualified_at": _time(row.qualified_at),

@@ -13,7 +13,6 @@ from fastapi.responses import Response
 
 from leadroute.api.auth import Now, Runtime_
 from leadroute.domain.pools import DEFAULT_TRIAGE, DEFAULT_UNASSIGNED, TRIAGE, UNASSIGNED
-from leadroute.services.my_leads import pooled_since
 from leadroute.services.pools import claim_lead, claim_next, get_pool, list_pools
 from leadroute.services.principals import Role
 from leadroute.services.rep_stats import pool_members
@@ -46,11 +45,6 @@ def pool_page(request: Request, name: str, runtime: Runtime_, now: Now, seen: Vi
     pool = _described(
         get_pool(runtime=runtime, pool_name=name, caller=seen.principal, now=now), now
     )
-    leads = pool["leads"]
-    if leads:
-        since = pooled_since(runtime=runtime, lead_ids=[lead["id"] for lead in leads])
-        for lead in leads:
-            lead["pooled_at"] = since.get(lead["id"])
     can_give = seen.principal.role in (Role.ADMIN, Role.MANAGER) and not pool["managers_only"]
     return page(
         request,
