@@ -6,8 +6,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from leadroute.cli import app
+from leadroute.storage.access_tables import UserRow
 from leadroute.storage.database import connect
-from leadroute.storage.tables import UserRow
 
 
 def test_users_create_list_and_disable(database_url: str) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from leadroute.services.errors import NotFound, Unauthorized
 from leadroute.services.principals import Principal, Role
+from leadroute.storage.access_tables import ApiKeyRow
 from leadroute.storage.owners import log
-from leadroute.storage.tables import ApiKeyRow
 
 _PREFIX = "lr"
 

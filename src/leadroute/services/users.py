@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from leadroute.services.errors import Conflict, NotFound, Unauthorized
 from leadroute.services.principals import Principal, Role
+from leadroute.storage.access_tables import UserRow
 from leadroute.storage.owners import log
-from leadroute.storage.tables import UserRow
 
 MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")

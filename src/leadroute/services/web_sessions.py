@@ -16,8 +16,8 @@ from leadroute.services.errors import Unauthorized
 from leadroute.services.keys import verify_key
 from leadroute.services.principals import Principal, Role
 from leadroute.services.users import check_password, find_user, principal_of
+from leadroute.storage.access_tables import ApiKeyRow, WebSessionRow
 from leadroute.storage.owners import log
-from leadroute.storage.tables import ApiKeyRow, WebSessionRow
 
 LIFETIME = timedelta(hours=12)
 

@@ -109,11 +109,17 @@ def set_login_cookie(response: Response, request: Request, token: str) -> None:
     )
 
 
+def local_path(target: str | None) -> str | None:
+    """`target` when it is a path on this site (no open redirect), else None."""
+    path = (target or "").strip()
+    if path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return None
+
+
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site only (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
+    """Where to go after signing in: a path on this site only, else the start page."""
+    return local_path(target) or "/"
 
 
 def login_url(back_to: str) -> str:

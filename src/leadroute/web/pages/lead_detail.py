@@ -25,7 +25,7 @@ from leadroute.services.runtime import Runtime
 from leadroute.services.trace_view import timeline_lines, trace_lines
 from leadroute.storage.owners import CLOSED
 from leadroute.web.render import money, page, redirect
-from leadroute.web.session import ManagingPoster, Poster, Visitor
+from leadroute.web.session import ManagingPoster, Poster, Visitor, local_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -150,7 +150,7 @@ def record(
         amount=_amount(amount) if kind == "won" else None,
         reason=reason or None,
     )
-    target = _local(back) or _after(runtime, lead_id, seen.principal)
+    target = local_path(back) or _after(runtime, lead_id, seen.principal)
     return redirect(target, _event_message(kind, lead))
 
 
@@ -158,7 +158,7 @@ def record(
 def claim(lead_id: str, runtime: Runtime_, now: Now, seen: Poster, back: Field = "") -> Response:
     lead = claim_lead(runtime=runtime, lead_id=lead_id, caller=seen.principal, now=now)
     return redirect(
-        _local(back) or f"/leads/{lead_id}", f"{lead_label(lead)} claimed: it is yours now."
+        local_path(back) or f"/leads/{lead_id}", f"{lead_label(lead)} claimed: it is yours now."
     )
 
 
@@ -166,7 +166,7 @@ def claim(lead_id: str, runtime: Runtime_, now: Now, seen: Poster, back: Field =
 def accept(lead_id: str, runtime: Runtime_, now: Now, seen: Poster, back: Field = "") -> Response:
     lead = accept_offer(runtime=runtime, lead_id=lead_id, caller=seen.principal, now=now)
     return redirect(
-        _local(back) or f"/leads/{lead_id}",
+        local_path(back) or f"/leads/{lead_id}",
         f"Offer accepted: {lead_label(lead)} belongs to {lead['owner']} now.",
     )
 
@@ -183,7 +183,7 @@ def decline(
     lead = decline_offer(
         runtime=runtime, lead_id=lead_id, caller=seen.principal, now=now, reason=reason or None
     )
-    target = _local(back) or _after(runtime, lead_id, seen.principal)
+    target = local_path(back) or _after(runtime, lead_id, seen.principal)
     return redirect(target, f"Offer declined: {lead_label(lead)} {_whereabouts(lead)}.")
 
 
@@ -222,14 +222,6 @@ def _after(runtime: Runtime, lead_id: str, caller: Principal) -> str:
     except NotFound:
         return "/"
     return f"/leads/{lead_id}"
-
-
-def _local(back: str) -> str | None:
-    """`back` when it is a path on this site (no open redirect), else None."""
-    target = back.strip()
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 def _amount(text: str) -> float | None:

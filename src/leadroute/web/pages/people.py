@@ -61,8 +61,7 @@ def add_user(
     chosen = _role(role, USER_ROLES)
     rep_id = rep.strip() or None
     with runtime.database.writing() as session:
-        if rep_id is not None and rep_id not in _roster(runtime, session):
-            raise InvalidInput([Problem(path="rep", message=f"no rep {rep_id!r} in the roster")])
+        _check_rep(runtime, session, rep_id)
         try:
             create_user(
                 session,
@@ -105,8 +104,7 @@ def add_key(
     except ValueError as error:
         raise InvalidInput([Problem(path="expires_in", message=str(error))]) from None
     with runtime.database.writing() as session:
-        if rep_id is not None and rep_id not in _roster(runtime, session):
-            raise InvalidInput([Problem(path="rep", message=f"no rep {rep_id!r} in the roster")])
+        _check_rep(runtime, session, rep_id)
         try:
             made = create_key(
                 session,
@@ -159,6 +157,11 @@ def _people_page(
 
 def _roster(runtime: Runtime, session: Session) -> set[str]:
     return {rep.id for rep in runtime.routing(session).router.config.reps}
+
+
+def _check_rep(runtime: Runtime, session: Session, rep_id: str | None) -> None:
+    if rep_id is not None and rep_id not in _roster(runtime, session):
+        raise InvalidInput([Problem(path="rep", message=f"no rep {rep_id!r} in the roster")])
 
 
 def _role(value: str, allowed: tuple[Role, ...]) -> Role:
