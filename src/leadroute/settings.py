@@ -38,6 +38,29 @@ class Settings(BaseSettings):
     # A directory of Jinja2 templates overriding the packaged ones (notify/templates).
     templates: Path | None = None
 
+    # Abuse limits (docs/RELIABILITY.md). Requests a minute per API key or signed-in session
+    # (429 with Retry-After past it; 0 turns the limit off), per client address for form posts
+    # to the intake and for sign-in attempts.
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    form_rate_limit_per_minute: int = Field(default=20, ge=0)
+    login_rate_limit_per_minute: int = Field(default=10, ge=0)
+    # The largest request body (413 past it); CSV uploads may be larger.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_upload_bytes: int = Field(default=20_971_520, ge=1024)
+    # A lead: the longest text value, the most custom (non-standard) fields, the deepest
+    # nesting of any JSON body.
+    max_field_length: int = Field(default=10_000, ge=100)
+    max_custom_fields: int = Field(default=100, ge=0)
+    max_json_depth: int = Field(default=20, ge=2)
+    # A form field that people never see and bots fill in: a form post that fills it is
+    # answered as if taken and stored nowhere. Empty: no honeypot.
+    honeypot_field: str = ""
+    # Signed intake (HMAC, docs/RELIABILITY.md): how far a request's timestamp may be from now.
+    signature_tolerance_seconds: int = Field(default=300, ge=1)
+    # PII retention: personal data of leads closed (or, when never closed, last changed) more
+    # than this many days ago is erased by the worker, leaving a tombstone. None keeps it.
+    pii_retention_days: int | None = Field(default=None, ge=1)
+
     @property
     def routing_file(self) -> Path:
         return self.routing or DEFAULT_ROUTING

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadroute.storage.tables import Base
@@ -50,3 +50,16 @@ class WebSessionRow(Base):
     csrf: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class IntakeSourceRow(Base):
+    """A lead source whose integrator signs intake requests with HMAC-SHA256. The secret is
+    kept as given (checking a signature needs it); `require_signature` refuses unsigned posts
+    naming this source."""
+
+    __tablename__ = "intake_sources"
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(200))
+    require_signature: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))

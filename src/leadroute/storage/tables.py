@@ -134,6 +134,8 @@ class LeadRow(Base):
     # The A/B experiment the lead takes part in and its arm, fixed by its first decision.
     experiment: Mapped[str | None] = mapped_column(String(200))
     arm: Mapped[str | None] = mapped_column(String(20))
+    # When the lead's personal data was erased (a tombstone stays for reports).
+    erased_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index(
