@@ -93,8 +93,8 @@ class Site(Service):
         return browser
 
 
-def make_site(database_url: str, routing: Path | None = None) -> Iterator[Site]:
-    settings = Settings(database_url=database_url, routing=routing)
+def make_site(database_url: str, routing: Path | None = None, **options: Any) -> Iterator[Site]:
+    settings = Settings(database_url=database_url, routing=routing, **options)
     clock = Clock()
     runtime = start_migrated(settings, clock)
     app = create_site(runtime, settings, clock=clock)

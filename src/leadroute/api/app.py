@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -10,18 +11,22 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from leadroute import __version__
 from leadroute.api import errors
+from leadroute.api.body_guard import BodyGuard
 from leadroute.api.routes import (
+    access,
     accounts,
     deliveries,
     health,
     leads,
     lifecycle,
     pools,
+    privacy,
     reports,
     reps,
     routing,
     webhooks,
 )
+from leadroute.api.throttle import Throttles
 from leadroute.services.runtime import Runtime
 from leadroute.settings import Settings
 
@@ -40,6 +45,18 @@ def create_app(
     if clock is not None:
         app.state.clock = clock
     errors.install(app)
+    app.state.throttles = Throttles.of(
+        per_caller=settings.rate_limit_per_minute,
+        per_form_address=settings.form_rate_limit_per_minute,
+        per_sign_in_address=settings.login_rate_limit_per_minute,
+        clock=time.monotonic if clock is None else lambda: clock().timestamp(),
+    )
+    app.add_middleware(
+        BodyGuard,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        max_depth=settings.max_json_depth,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -48,13 +65,18 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Comment"],
         )
     app.include_router(health.router)
-    app.include_router(leads.router)
-    app.include_router(lifecycle.router)
-    app.include_router(pools.router)
-    app.include_router(routing.router)
-    app.include_router(reps.router)
-    app.include_router(accounts.router)
-    app.include_router(webhooks.router)
-    app.include_router(deliveries.router)
-    app.include_router(reports.router)
+    for module in (
+        leads,
+        lifecycle,
+        pools,
+        routing,
+        reps,
+        accounts,
+        webhooks,
+        deliveries,
+        reports,
+        privacy,
+        access,
+    ):
+        app.include_router(module.router, responses=errors.ERRORS)
     return app

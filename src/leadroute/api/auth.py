@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from leadroute.api.throttle import Throttles
 from leadroute.services.errors import Forbidden, Unauthorized
 from leadroute.services.keys import verify_key
 from leadroute.services.principals import Principal, Role
@@ -30,15 +31,34 @@ def now_of(request: Request) -> datetime:
     return clock()
 
 
+def throttles_of(request: Request) -> Throttles:
+    throttles: Throttles = request.app.state.throttles
+    return throttles
+
+
+def address_of(request: Request) -> str:
+    """The client's address (behind a proxy, run uvicorn with --forwarded-allow-ips)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 def caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    if credentials is None:
-        raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    runtime = runtime_of(request)
-    with runtime.database.reading() as session:
-        return verify_key(session, credentials.credentials, now=now_of(request))
+    """The key's principal, within its rate limit. A call without a valid key counts against
+    its client address instead, so guessing keys is rate limited too."""
+    throttles = throttles_of(request)
+    try:
+        if credentials is None:
+            raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
+        runtime = runtime_of(request)
+        with runtime.database.reading() as session:
+            who = verify_key(session, credentials.credentials, now=now_of(request))
+    except Unauthorized:
+        throttles.callers.spend(f"address:{address_of(request)}")
+        raise
+    throttles.callers.spend(f"key:{who.key_id}")
+    return who
 
 
 def require(*roles: Role) -> Callable[[Principal], Principal]:

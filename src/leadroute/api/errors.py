@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 from leadroute.domain.errors import InvalidInput, LeadrouteError
-from leadroute.services.errors import Conflict, Forbidden, NotFound, Unauthorized
+from leadroute.services.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 
 STATUS: dict[type[LeadrouteError], int] = {
     InvalidInput: 422,
@@ -15,7 +24,40 @@ STATUS: dict[type[LeadrouteError], int] = {
     Conflict: 409,
     Forbidden: 403,
     Unauthorized: 401,
+    TooManyRequests: 429,
 }
+
+
+class ProblemBody(BaseModel):
+    path: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: what went wrong, each problem of an invalid input with its path, and for
+    a conflict what it conflicts with (the lead's id, its owner, ...)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str
+    problems: list[ProblemBody] | None = None
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _documented("No API key, or one that is unknown, revoked or expired"),
+    403: _documented("The key's role (or rep) may not do this"),
+    404: _documented("No such lead, rep, pool, account, version, ... (or not yours to see)"),
+    409: _documented("Conflicts with what is stored (names what)"),
+    413: _documented("The body is larger than LEADROUTE_MAX_BODY_BYTES"),
+    415: _documented("The content type is not one this call takes"),
+    422: _documented("Invalid input: every problem with its path"),
+    429: _documented("Over the rate limit; Retry-After says when to try again"),
+}
+"""The refusals any API call may answer with, in the OpenAPI schema of every operation."""
 
 
 def status_of(error: LeadrouteError) -> int:
@@ -37,9 +79,18 @@ def error_body(error: LeadrouteError) -> dict[str, object]:
     return body
 
 
+def error_headers(error: LeadrouteError) -> dict[str, str] | None:
+    if isinstance(error, Unauthorized):
+        return {"WWW-Authenticate": "Bearer"}
+    if isinstance(error, TooManyRequests):
+        return {"Retry-After": str(error.retry_after)}
+    return None
+
+
 def json_error(error: LeadrouteError) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthorized) else None
-    return JSONResponse(error_body(error), status_code=status_of(error), headers=headers)
+    return JSONResponse(
+        error_body(error), status_code=status_of(error), headers=error_headers(error)
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -1,5 +1,5 @@
 """The `leadroute` command (Typer): serve, migrate, keys, import, demo, check, replay, route,
-train, accounts, deliveries, report, simulate, users."""
+train, accounts, deliveries, report, simulate, users, sources."""
 
 from leadroute.cli import (
     accounts,
@@ -10,6 +10,7 @@ from leadroute.cli import (
     reports,
     service,
     simulate,
+    sources,
     users,
 )
 from leadroute.cli.app import app
@@ -24,5 +25,6 @@ __all__ = [
     "reports",
     "service",
     "simulate",
+    "sources",
     "users",
 ]

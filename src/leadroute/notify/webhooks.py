@@ -14,6 +14,7 @@ import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from leadroute.domain.errors import Problem
 from leadroute.notify.notices import LeadFacts, LoggedEvent
 
 WEBHOOK_EVENTS = (
@@ -87,6 +88,21 @@ def webhook_body(
 def encode(body: Mapping[str, Any]) -> bytes:
     """The bytes posted (and signed): the same for every try of a delivery."""
     return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+
+
+MIN_SECRET = 16
+MAX_SECRET = 200
+
+
+def secret_problem(secret: str | None) -> Problem | None:
+    """What is wrong with a shared signing secret given by a person (None: made for them)."""
+    if secret is None or MIN_SECRET <= len(secret) <= MAX_SECRET:
+        return None
+    return Problem(
+        path="secret",
+        message=f"must be {MIN_SECRET} to {MAX_SECRET} characters "
+        "(or left out: leadroute makes one)",
+    )
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:

@@ -24,3 +24,12 @@ class Forbidden(LeadrouteError):
 
 class Unauthorized(LeadrouteError):
     """No key, or a key that is unknown, revoked or expired."""
+
+
+class TooManyRequests(LeadrouteError):
+    """The caller went over a rate limit; `retry_after` is how many seconds until it may try
+    again (the Retry-After header)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -41,15 +41,19 @@ def take_lead(
     caller: Principal,
     now: datetime,
     idempotency_key: str | None = None,
+    idempotency_scope: str | None = None,
 ) -> Answer:
     """Create, route and record one lead. The same `idempotency_key` with the same payload
-    gives back the first answer; with another payload, Conflict. A payload that cannot be a
-    lead raises InvalidInput before anything is written."""
+    gives back the first answer; with another payload, Conflict. Keys are the caller's own
+    unless `idempotency_scope` names another scope (signed requests share one, so a replayed
+    signature is answered the same whatever key sends it). A payload that cannot be a lead
+    raises InvalidInput before anything is written."""
     normalized = normalize_lead(payload)
+    scope = idempotency_scope or caller.key_id
     fingerprint = _fingerprint(payload)
     with runtime.database.writing() as session:
         if idempotency_key is not None:
-            earlier = session.get(IdempotencyRow, (caller.key_id, idempotency_key))
+            earlier = session.get(IdempotencyRow, (scope, idempotency_key))
             if earlier is not None:
                 if earlier.request_hash != fingerprint:
                     raise Conflict(
@@ -74,7 +78,7 @@ def take_lead(
         if idempotency_key is not None:
             session.add(
                 IdempotencyRow(
-                    principal=caller.key_id,
+                    principal=scope,
                     key=idempotency_key,
                     request_hash=fingerprint,
                     status_code=answer.status_code,

@@ -12,8 +12,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from leadroute.domain.durations import parse_duration
+from leadroute.domain.errors import InvalidInput, Problem
 from leadroute.services.errors import NotFound, Unauthorized
 from leadroute.services.principals import Principal, Role
+from leadroute.services.runtime import Runtime
 from leadroute.storage.access_tables import ApiKeyRow
 from leadroute.storage.owners import log
 
@@ -64,6 +67,46 @@ def create_key(
         data={"key": key_id, "role": role.value, "label": label},
     )
     return NewKey(key_id=key_id, secret=f"{_PREFIX}_{key_id}_{secret}", role=role, rep_id=rep_id)
+
+
+def issue_key(
+    *,
+    runtime: Runtime,
+    role: Role,
+    rep_id: str | None,
+    label: str,
+    expires_in: str | None,
+    caller: Principal,
+    now: datetime,
+) -> NewKey:
+    """A new key from a person's request (the API, the People page): InvalidInput names a
+    rep missing from the roster, a rep on a key of another role, or a bad lifetime."""
+    problems = []
+    expires_at = None
+    if expires_in is not None and expires_in.strip():
+        try:
+            expires_at = now + parse_duration(expires_in)
+        except ValueError as error:
+            problems.append(Problem(path="expires_in", message=str(error)))
+    if role is Role.REP and not rep_id:
+        problems.append(Problem(path="rep", message="a rep key needs the rep it belongs to"))
+    if role is not Role.REP and rep_id:
+        problems.append(Problem(path="rep", message="only rep keys belong to a rep"))
+    with runtime.database.writing() as session:
+        roster = {rep.id for rep in runtime.routing(session).router.config.reps}
+        if rep_id and rep_id not in roster:
+            problems.append(Problem(path="rep", message=f"no rep {rep_id!r} in the roster"))
+        if problems:
+            raise InvalidInput(problems)
+        return create_key(
+            session,
+            role=role,
+            rep_id=rep_id,
+            label=label.strip()[:200],
+            expires_at=expires_at,
+            now=now,
+            actor=caller.actor,
+        )
 
 
 def verify_key(session: Session, token: str, *, now: datetime) -> Principal:
@@ -125,6 +168,19 @@ def list_keys(session: Session) -> list[KeyInfo]:
         )
         for row in rows
     ]
+
+
+def key_view(key: KeyInfo, now: datetime) -> dict[str, object]:
+    return {
+        "id": key.key_id,
+        "role": key.role.value,
+        "rep": key.rep_id,
+        "label": key.label,
+        "created_at": key.created_at.isoformat(),
+        "expires_at": key.expires_at.isoformat() if key.expires_at else None,
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+        "state": key.state(now),
+    }
 
 
 def count_keys(session: Session) -> int:

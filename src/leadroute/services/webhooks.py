@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from leadroute.domain.errors import InvalidInput, Problem
 from leadroute.notify.addresses import Resolver, Unresolvable, refusal, resolve
-from leadroute.notify.webhooks import WEBHOOK_EVENTS
+from leadroute.notify.webhooks import WEBHOOK_EVENTS, secret_problem
 from leadroute.rules.parsing import suggest
 from leadroute.services.errors import NotFound
 from leadroute.services.principals import Principal
@@ -21,8 +21,6 @@ from leadroute.services.runtime import Runtime
 from leadroute.storage.outbox_tables import WebhookRow
 from leadroute.storage.owners import log
 
-MIN_SECRET = 16
-MAX_SECRET = 200
 MAX_URL = 2000
 
 
@@ -42,14 +40,8 @@ def create_webhook(
     is not http(s), does not resolve or points at a private network (unless `allow_private`),
     an unknown event type, a short secret."""
     problems = [*_url_problems(url, allow_private, resolver), *_event_problems(events)]
-    if secret is not None and not MIN_SECRET <= len(secret) <= MAX_SECRET:
-        problems.append(
-            Problem(
-                path="secret",
-                message=f"must be {MIN_SECRET} to {MAX_SECRET} characters "
-                "(or left out: leadroute makes one)",
-            )
-        )
+    if (bad_secret := secret_problem(secret)) is not None:
+        problems.append(bad_secret)
     if problems:
         raise InvalidInput(problems)
     made = secret is None

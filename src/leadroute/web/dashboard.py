@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from leadroute.api.errors import json_error, status_of, validation_problems
+from leadroute.api.errors import error_headers, json_error, status_of, validation_problems
 from leadroute.domain.errors import InvalidInput, LeadrouteError
 from leadroute.services.web_sessions import WebSession
 from leadroute.web.pages import ROUTERS
@@ -56,9 +56,11 @@ def _error_page(request: Request, error: LeadrouteError, *, text: str | None = N
         return redirect(_back(request), message, kind="error")
     status = 422 if text else status_of(error)
     template = "fragments/problem.html" if request.headers.get("hx-request") else "error.html"
-    return page(
+    answer = page(
         request, _signed_in(request), template, status_code=status, message=message, status=status
     )
+    answer.headers.update(error_headers(error) or {})
+    return answer
 
 
 def _signed_in(request: Request) -> WebSession | None:

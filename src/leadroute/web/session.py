@@ -10,7 +10,7 @@ from urllib.parse import quote, urlparse
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from leadroute.api.auth import now_of, runtime_of
+from leadroute.api.auth import now_of, runtime_of, throttles_of
 from leadroute.services.errors import Forbidden, Unauthorized
 from leadroute.services.principals import Role
 from leadroute.services.web_sessions import LIFETIME, WebSession, current_session
@@ -38,9 +38,11 @@ def visitor(request: Request) -> WebSession:
     runtime = runtime_of(request)
     try:
         with runtime.database.reading() as session:
-            return current_session(session, token, now=now_of(request))
+            seen = current_session(session, token, now=now_of(request))
     except Unauthorized as error:
         raise SignInNeeded(str(error), back_to=back_to) from None
+    throttles_of(request).callers.spend(f"session:{seen.principal.key_id}")
+    return seen
 
 
 Visitor = Annotated[WebSession, Depends(visitor)]

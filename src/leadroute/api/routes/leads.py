@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from leadroute.api.auth import READERS, Now, Runtime_, require
+from leadroute.api.auth import READERS, Now, Runtime_, address_of, require, throttles_of
 from leadroute.domain.errors import InvalidInput, Problem
+from leadroute.intake_limits import oversized
 from leadroute.services.intake import take_lead
 from leadroute.services.leads import (
     MAX_QUERY,
@@ -23,6 +24,8 @@ from leadroute.services.leads import (
     list_leads,
 )
 from leadroute.services.principals import Principal, Role
+from leadroute.services.sources import SIGNED_SCOPE, Signed, check_signature
+from leadroute.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["leads"])
 
@@ -33,7 +36,17 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
     "/leads",
     status_code=201,
     summary="Take a lead in (JSON or form-encoded) and route it",
+    description="Sources registered with `POST /api/v1/sources` may sign the request: "
+    "`X-Leadroute-Timestamp` (Unix seconds) and `X-Leadroute-Signature: sha256=<hex>` "
+    "(HMAC-SHA256 of `<timestamp>.<raw body>` with the source's secret); a replayed signed "
+    "request gets the first answer (its Idempotency-Key is not used: make retries safe with "
+    "`external_id`). Form posts are "
+    "limited per client address, and a filled honeypot field is answered 202 and not stored.",
     responses={
+        200: {"description": "A repeated submission merged into the lead it duplicates"},
+        202: {"description": "A form post that filled the honeypot field: not stored"},
+        303: {"description": "A form post with a `redirect` field: the browser goes there"},
+        401: {"description": "No valid key, or a missing or bad signature for the source"},
         409: {
             "description": "Idempotency-Key reused with another body, or a duplicate external_id"
         },
@@ -47,14 +60,37 @@ async def create_lead(
     who: Annotated[Principal, Depends(require(Role.ADMIN, Role.MANAGER, Role.INTAKE))],
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
-    payload, redirect = await _read_payload(request)
+    settings: Settings = request.app.state.settings
+    body = await request.body()  # read first: the signature covers these very bytes
+    payload, form, redirect = await _read_payload(request, body)
+    if form:
+        throttles_of(request).forms.spend(f"address:{address_of(request)}")
+        if _caught_by_honeypot(payload, settings.honeypot_field):
+            if redirect is not None:
+                return RedirectResponse(redirect, status_code=303)
+            return JSONResponse({"status": "discarded"}, status_code=202)
+    problems = oversized(
+        payload, max_length=settings.max_field_length, max_custom=settings.max_custom_fields
+    )
+    if problems:
+        raise InvalidInput(problems)
+    signed_key = await run_in_threadpool(
+        check_signature,
+        runtime=runtime,
+        source=_source_of(payload),
+        signed=Signed.of(dict(request.headers)),
+        body=body,
+        now=now,
+        tolerance=settings.signature_tolerance_seconds,
+    )
     answer = await run_in_threadpool(
         take_lead,
         runtime=runtime,
         payload=payload,
         caller=who,
         now=now,
-        idempotency_key=idempotency_key,
+        idempotency_key=signed_key or idempotency_key,
+        idempotency_scope=SIGNED_SCOPE if signed_key else None,
     )
     if redirect is not None:
         return RedirectResponse(redirect, status_code=303)
@@ -109,8 +145,9 @@ def read_lead(
     return get_lead(runtime=runtime, lead_id=lead_id, caller=who)
 
 
-async def _read_payload(request: Request) -> tuple[object, str | None]:
-    """The posted lead, and for a form the `redirect` to send the browser to afterwards."""
+async def _read_payload(request: Request, body: bytes) -> tuple[object, bool, str | None]:
+    """The posted lead, whether it came as a form, and for a form the `redirect` to send the
+    browser to afterwards (the body guard has already refused other content types)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in FORM_TYPES:
         form = await request.form()
@@ -118,18 +155,28 @@ async def _read_payload(request: Request) -> tuple[object, str | None]:
             key: value for key, value in form.multi_items() if isinstance(value, str)
         }
         redirect = fields.pop("redirect", None)
-        return fields, _allowed_redirect(request, redirect)
-    if kind in ("application/json", "") or kind.endswith("+json"):
-        body = await request.body()
-        try:
-            return json.loads(body), None
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise InvalidInput(
-                [Problem(path="(body)", message=f"not valid JSON: {error}")]
-            ) from None
-    raise InvalidInput(
-        [Problem(path="(body)", message=f"unsupported content type {kind!r}: send JSON or a form")]
-    )
+        return fields, True, _allowed_redirect(request, redirect)
+    try:
+        return json.loads(body), False, None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise InvalidInput([Problem(path="(body)", message=f"not valid JSON: {error}")]) from None
+
+
+def _caught_by_honeypot(fields: object, honeypot: str) -> bool:
+    """True when the hidden field people never fill was filled; the empty field is dropped
+    either way, so it never becomes a custom field of the lead."""
+    if not honeypot or not isinstance(fields, dict):
+        return False
+    value = fields.pop(honeypot, None)
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _source_of(payload: object) -> str | None:
+    if isinstance(payload, dict):
+        source = payload.get("source")
+        if isinstance(source, str) and source.strip():
+            return source.strip()
+    return None
 
 
 def _allowed_redirect(request: Request, redirect: object) -> str | None:

@@ -12,10 +12,9 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from leadroute.api.auth import Now, Runtime_
-from leadroute.domain.durations import parse_duration
 from leadroute.domain.errors import InvalidInput, Problem
 from leadroute.services.errors import Forbidden
-from leadroute.services.keys import create_key, list_keys, revoke_key
+from leadroute.services.keys import issue_key, list_keys, revoke_key
 from leadroute.services.principals import Role
 from leadroute.services.runtime import Runtime
 from leadroute.services.users import create_user, disable_user, list_users
@@ -98,25 +97,15 @@ def add_key(
     expires_in: Text = "",
 ) -> Response:
     chosen = _role(role, KEY_ROLES)
-    rep_id = rep.strip() or None
-    try:
-        expires_at = now + parse_duration(expires_in) if expires_in.strip() else None
-    except ValueError as error:
-        raise InvalidInput([Problem(path="expires_in", message=str(error))]) from None
-    with runtime.database.writing() as session:
-        _check_rep(runtime, session, rep_id)
-        try:
-            made = create_key(
-                session,
-                role=chosen,
-                rep_id=rep_id if chosen is Role.REP else None,
-                label=label.strip()[:200],
-                expires_at=expires_at,
-                now=now,
-                actor=seen.principal.actor,
-            )
-        except ValueError as error:
-            raise InvalidInput([Problem(path="key", message=str(error))]) from None
+    made = issue_key(
+        runtime=runtime,
+        role=chosen,
+        rep_id=(rep.strip() or None) if chosen is Role.REP else None,
+        label=label,
+        expires_in=expires_in,
+        caller=seen.principal,
+        now=now,
+    )
     # The secret is shown on this answer only: no redirect, no cookie, never stored in clear.
     return _people_page(request, runtime, now, seen, new_key=made.secret, status_code=201)
 

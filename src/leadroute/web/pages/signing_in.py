@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from leadroute.api.auth import Now, Runtime_
-from leadroute.services.errors import Unauthorized
+from leadroute.api.auth import Now, Runtime_, address_of, throttles_of
+from leadroute.services.errors import TooManyRequests, Unauthorized
 from leadroute.services.web_sessions import (
     current_session,
     sign_in_with_key,
@@ -56,6 +56,12 @@ def login(
     key: Text = "",
     next: Text = "/",
 ) -> Response:
+    try:
+        throttles_of(request).sign_ins.spend(f"address:{address_of(request)}")
+    except TooManyRequests as error:
+        response = _login_form(request, next=safe_next(next), error=str(error), status=429)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(csrf, expected):
         return _login_form(
@@ -95,14 +101,19 @@ def logout(request: Request, runtime: Runtime_, now: Now, seen: Poster) -> Respo
 
 
 def _login_form(
-    request: Request, *, next: str, error: str | None = None, username: str = ""
+    request: Request,
+    *,
+    next: str,
+    error: str | None = None,
+    username: str = "",
+    status: int = 401,
 ) -> Response:
     token = secrets.token_urlsafe(32)
     response = page(
         request,
         None,
         "login.html",
-        status_code=401 if error else 200,
+        status_code=status if error else 200,
         login_csrf=token,
         next=next,
         error=error,
