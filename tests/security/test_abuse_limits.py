@@ -176,3 +176,13 @@ def test_sign_in_attempts_are_limited_per_address(tmp_path: Path) -> None:
         assert [answer.status_code for answer in tries] == [401, 401, 429]
         assert tries[-1].headers["Retry-After"] == "30"
         assert "too many requests" in tries[-1].text
+
+
+def test_a_signed_in_browser_is_limited_per_session(tmp_path: Path) -> None:
+    for site in make_site(sqlite_url(tmp_path), rate_limit_per_minute=4):
+        maria = site.sign_in(Role.MANAGER)  # its first page, "/", is one request
+        codes = [maria.get("/leads").status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        assert site.sign_in(Role.AUDITOR).get("/leads").status_code == 200  # its own bucket
+        site.clock.advance(seconds=15)
+        assert maria.get("/leads").status_code == 200

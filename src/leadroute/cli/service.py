@@ -10,6 +10,7 @@ import typer
 import uvicorn
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from leadroute import logs
 from leadroute.bootstrap import NeedsMigration, start
 from leadroute.cli.app import app, fail
 from leadroute.domain.errors import InvalidInput
@@ -78,6 +79,7 @@ def serve(
 ) -> None:
     """Run the dashboard (/), the HTTP API (OpenAPI at /docs) and the timer worker. On first
     start it prints an admin key, which also signs in to the dashboard."""
+    logs.install()
     settings = settings_of(database, routing, host=host, port=port)
     runtime = open_runtime(database, routing)
     with runtime.database.writing() as session:
@@ -113,7 +115,11 @@ def serve(
         '-d \'{"name": "Ana Souza", "email": "ana@acme.com", "country": "US", '
         '"region": "CA"}\''
     )
-    loop = Worker(runtime=runtime, relay=relay_for(runtime, settings))
+    loop = Worker(
+        runtime=runtime,
+        relay=relay_for(runtime, settings),
+        retention_days=settings.pii_retention_days,
+    )
     if worker:
         loop.start()
     try:
@@ -129,21 +135,32 @@ def worker_(
     routing: RoutingOption = None,
     database: DatabaseOption = None,
     interval: Annotated[float, typer.Option(help="Seconds between checks when idle.")] = 1.0,
-    once: Annotated[bool, typer.Option(help="Fire what is due now, then exit.")] = False,
+    once: Annotated[
+        bool, typer.Option(help="Do what is due now (timers, deliveries, retention), then exit.")
+    ] = False,
 ) -> None:
     """Fire due timers (offer timeouts, claim_ttl returns, pool max_wait escalations) and send
     due notices and webhooks. Run as many as you like beside `serve --no-worker`; each timer
-    fires once, each delivery is sent at least once."""
+    fires once, each delivery is sent at least once. With LEADROUTE_PII_RETENTION_DAYS it also
+    erases the personal data of leads past that age (docs/PRIVACY.md)."""
+    logs.install()
     runtime = open_runtime(database, routing)
+    settings = settings_of(database, routing)
     loop = Worker(
-        runtime=runtime, interval=interval, relay=relay_for(runtime, settings_of(database, routing))
+        runtime=runtime,
+        interval=interval,
+        relay=relay_for(runtime, settings),
+        retention_days=settings.pii_retention_days,
     )
     try:
         if once:
             fired = loop.fire()
             sent = loop.deliver()
+            erased = loop.sweep()
             if sent:
                 typer.echo(f"tried {sent} deliveries")
+            if erased:
+                typer.echo(f"erased {erased} leads past the retention period")
             typer.echo(f"fired {fired} timers")
             return
         typer.echo(

@@ -40,6 +40,8 @@ def lead_summary(row: LeadRow) -> dict[str, Any]:
         "country": row.fields.get("country"),
         "updated_at": row.updated_at.isoformat(),
         "pooled_at": _time(row.pooled_at),
+        # Set when the person's data was erased: the row is a tombstone kept for reports.
+        "erased_at": _time(row.erased_at),
     }
 
 

@@ -53,11 +53,29 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def checkpoint(self) -> bool:
+        """SQLite: copy the write-ahead log into the database file and truncate the log to zero
+        bytes, so pages written before an erasure no longer sit in `-wal` (docs/PRIVACY.md).
+        True when the log was emptied (False on PostgreSQL, or when a reader held it)."""
+        if not self.is_sqlite:
+            return False
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy = cursor.fetchone()
+            cursor.close()
+        finally:
+            raw.close()
+        return busy is not None and busy[0] == 0
+
 
 def connect(url: str, *, echo: bool = False) -> Database:
     """Open (lazily) the database at a SQLAlchemy URL; nothing connects until first use."""
     parsed = make_url(url)
-    options: dict[str, Any] = {"echo": echo, "future": True}
+    # Bound values never appear in SQL logging nor in the text of database errors, which the
+    # worker logs: they are leads' personal data (docs/PRIVACY.md).
+    options: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         options["connect_args"] = {"check_same_thread": False, "timeout": 30}
     else:
@@ -71,7 +89,11 @@ def connect(url: str, *, echo: bool = False) -> Database:
 
 
 def _sqlite_setup(engine: Engine) -> None:
-    """WAL, foreign keys, a busy timeout, and transactions this module begins itself.
+    """WAL, foreign keys, a busy timeout, zeroed free space, and transactions this module
+    begins itself.
+
+    `secure_delete` overwrites deleted and moved content with zeros, so an erased lead's old
+    values do not stay readable in free pages or free space inside pages of the file.
 
     pysqlite's own transaction handling would start write transactions late (at the first
     write), which lets two routing calls read the same turn; `BEGIN IMMEDIATE` takes the write
@@ -86,6 +108,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
