@@ -150,11 +150,11 @@ def test_a_rep_presses_away_gets_no_lead_then_back(speeds_site: Site) -> None:
 def test_availability_here_is_only_the_signed_in_reps_own(speeds_site: Site) -> None:
     ana = speeds_site.sign_in(Role.REP, rep="ana")
     assert ana.post("/me/availability", {"status": "offline"}).status_code == 303
-    assert ana.post("/reps/bob/availability", {"status": "away"}).status_code == 303
+    assert ana.post("/reps/bob/availability", {"status": "away"}).status_code == 403
     states = {rep: view["availability"]["status"] for rep, view in reps(speeds_site).items()}
     assert states == {"ana": "available", "bob": "available"}
     manager = speeds_site.sign_in(Role.MANAGER)
-    assert manager.post("/me/availability", {"status": "away"}).status_code == 303
+    assert manager.post("/me/availability", {"status": "away"}).status_code == 403
     assert manager.get("/me/desk").status_code == 403
 
 

@@ -121,7 +121,7 @@ def test_a_rep_sees_only_the_pools_they_are_a_member_of(pool_site: Site) -> None
     refused = sara.post(f"/pools/hot/claim/{hot_lead}")
     assert refused.status_code == 303
     assert lead(pool_site, hot_lead)["owner"] is None
-    assert sara.post("/pools/hot/take", {"rep": "cleo"}).status_code == 303
+    assert sara.post("/pools/hot/take", {"rep": "cleo"}).status_code == 403
     assert lead(pool_site, hot_lead)["owner"] is None
 
 

@@ -13,10 +13,11 @@ from fastapi.staticfiles import StaticFiles
 
 from leadroute.api.errors import error_headers, json_error, status_of, validation_problems
 from leadroute.domain.errors import InvalidInput, LeadrouteError
+from leadroute.services.errors import Forbidden, TooManyRequests
 from leadroute.services.web_sessions import WebSession
 from leadroute.web.pages import ROUTERS
 from leadroute.web.render import page, redirect
-from leadroute.web.session import SignInNeeded, login_url, visitor
+from leadroute.web.session import SignInNeeded, StaleForm, login_url, visitor
 
 STATIC = Path(__file__).parent / "static"
 
@@ -52,7 +53,10 @@ def _error_page(request: Request, error: LeadrouteError, *, text: str | None = N
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return redirect(target, None if error.back_to == "/" else str(error), kind="error")
-    if request.method == "POST" and not request.headers.get("hx-request"):
+    refused = isinstance(error, (Forbidden, TooManyRequests)) and not isinstance(error, StaleForm)
+    if request.method == "POST" and not request.headers.get("hx-request") and not refused:
+        # A mistake in a form: back to its page, the service's message on top. Posts the
+        # caller may not make at all get their error page and status instead.
         return redirect(_back(request), message, kind="error")
     status = 422 if text else status_of(error)
     template = "fragments/problem.html" if request.headers.get("hx-request") else "error.html"

@@ -30,6 +30,11 @@ class SignInNeeded(Unauthorized):
         self.back_to = back_to
 
 
+class StaleForm(Forbidden):
+    """A form post without its session's token (a page open too long, or a forgery): the
+    browser goes back to the page with the message, like any other refused form."""
+
+
 def visitor(request: Request) -> WebSession:
     token = request.cookies.get(SESSION_COOKIE)
     back_to = _local_path(request)
@@ -52,14 +57,14 @@ async def checked_visitor(request: Request, seen: Visitor) -> WebSession:
     """The visitor of a form post whose CSRF token matches the session's, from the same site."""
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlparse(origin).netloc != request.url.netloc:
-        raise Forbidden(f"a form posted from another site ({origin}) is refused")
+        raise StaleForm(f"a form posted from another site ({origin}) is refused")
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.form()
         value = form.get("csrf")
         sent = value if isinstance(value, str) else None
     if not sent or not hmac.compare_digest(sent, seen.csrf):
-        raise Forbidden("the form's security token is missing or stale: reload the page")
+        raise StaleForm("the form's security token is missing or stale: reload the page")
     return seen
 
 
