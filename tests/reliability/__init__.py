@@ -1,0 +1,1 @@
+"""Crash safety: a real server killed mid-stream (issue 9)."""
