@@ -95,6 +95,10 @@ def give(
                 )
                 or 1
             )
+        elif now >= current.starts:
+            # The rep's zone moved east: this window began before the counter's, and the
+            # counter (everything since its start) holds this assignment too.
+            current.count += 1
         # else: `now` was read before a request stamped in the next window took the lock; the
         # counter already counts that window, which this assignment is not in.
         current.last_at = max(current.last_at, now)
