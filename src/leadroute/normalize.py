@@ -292,7 +292,7 @@ def _number(value: object) -> int | float | None:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     if not isinstance(value, str):
-        return value if math.isfinite(value) else None
+        return value if _finite(value) else None
     match = _AMOUNT.fullmatch(_DIGIT_GAP.sub("", "".join(value.split())))
     digits = match["digits"] if match else ""
     parts = _GROUPED.fullmatch(digits) or _PLAIN.fullmatch(digits)
@@ -304,6 +304,15 @@ def _number(value: object) -> int | float | None:
     if not math.isfinite(number):
         return None
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def _finite(number: int | float) -> bool:
+    """Whether the number is a finite float: an int past the largest float is not (it could
+    not be compared or stored as one)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
 
 
 def _kind(value: object) -> str:
@@ -319,7 +328,8 @@ def _kind(value: object) -> str:
 def _show(value: object) -> str:
     if isinstance(value, str):
         return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
-    return str(value)
+    shown = str(value)  # a number of 400 digits is shown by its first ones
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def lead_from_payload(raw: Mapping[str, object], *, lead_id: str, received_at: datetime) -> Lead:

@@ -109,6 +109,15 @@ def test_bad_accounts_are_refused_with_the_field_named(service: Service) -> None
     assert refused(patch(service, "nobody", name="X"), 404) == "no account nobody"
 
 
+def test_an_offset_past_the_database_integers_is_refused_not_a_server_error(
+    service: Service,
+) -> None:
+    # Found by tests/fuzz: SQLite cannot bind an int past 2**63 (OverflowError, a 500).
+    far = service.client.get(f"/api/v1/accounts?offset={2**63}", headers=service.admin)
+    assert far.status_code == 422, far.text
+    assert far.json()["problems"][0]["path"] == "query.offset"
+
+
 def test_reps_read_accounts_and_only_managers_write_them(service: Service) -> None:
     ok(create(service, **ACME), 201)
     rep = service.key(Role.REP, "ana")

@@ -106,6 +106,24 @@ def test_a_new_version_is_put_in_force_and_the_old_one_stays_readable(service: S
     assert missing.status_code == 404
 
 
+def test_numbers_past_the_database_integers_are_refused_not_a_server_error(
+    service: Service,
+) -> None:
+    # Found by tests/fuzz: SQLite cannot bind an int past 2**63, and a version number is a
+    # 32-bit key on PostgreSQL; either was a 500.
+    for url in (
+        f"/api/v1/routing/versions?offset={2**63}",
+        f"/api/v1/routing/versions/{2**31}",
+        f"/api/v1/routing/versions/{-(2**64)}",
+    ):
+        response = service.client.get(url, headers=service.admin)
+        assert response.status_code == 422, (url, response.text)
+    preview = service.client.post(
+        f"/api/v1/routing/preview?version={2**31}", json=ES_LEAD, headers=service.admin
+    )
+    assert preview.status_code == 422, preview.text
+
+
 def test_the_comment_may_come_as_a_header(service: Service) -> None:
     text = current(service)["text"].replace("caps: {day: 25}", "caps: {day: 30}")
     stored = ok(put_yaml(service, text, headers={**service.admin, "Comment": "more for grace"}))

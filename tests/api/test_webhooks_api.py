@@ -124,6 +124,15 @@ def test_unknown_deliveries_and_statuses(service: Service) -> None:
     assert bad.json()["problems"][0]["path"] == "query.status"
 
 
+def test_an_offset_past_the_database_integers_is_refused_not_a_server_error(
+    service: Service,
+) -> None:
+    # Found by tests/fuzz: SQLite cannot bind an int past 2**63 (OverflowError, a 500).
+    far = service.client.get(f"/api/v1/deliveries?offset={2**63}", headers=service.admin)
+    assert far.status_code == 422, far.text
+    assert far.json()["problems"][0]["path"] == "query.offset"
+
+
 def test_subscribed_events_become_pending_deliveries(service: Service) -> None:
     hook = ok(post_hook(service, events=["lead.created", "lead.assigned"]), 201)
     lead = service.post_lead(email="ana@acme.com", country="US", region="CA")

@@ -90,6 +90,17 @@ def test_numbers_written_as_text_compare_as_numbers() -> None:
     assert not holds({"field": "company_size", "gte": 500}, company_size="many")
 
 
+def test_numbers_past_the_largest_float_still_compare() -> None:
+    # Found by tests/fuzz: float() of a 400-digit int raised OverflowError in every comparison.
+    huge = 10**400
+    assert holds({"field": "budget", "gt": 1000}, budget=huge)
+    assert holds({"field": "budget", "lt": 0}, budget=-huge)
+    assert not holds({"field": "budget", "between": [0, 10]}, budget=huge)
+    assert holds({"field": "budget", "eq": huge}, budget=huge)
+    assert holds({"field": "budget", "in": [1, huge]}, budget=huge)
+    assert not holds({"field": "budget", "gte": huge}, budget=1e308)
+
+
 def test_dates_compare_as_dates() -> None:
     assert holds({"field": "d", "gt": "2026-01-01"}, d="2026-03-02")
     assert holds({"field": "d", "lt": "2026-01-01"}, d=date(2025, 12, 31))

@@ -34,6 +34,12 @@ def test_score_grade_and_model_score() -> None:
     assert why(IntakeFacts(), scored) == "score 72.5 (hot), model score 0.41"
 
 
+def test_a_score_past_the_largest_float_is_said_as_infinity() -> None:
+    # Found by tests/fuzz: f"{10**400:g}" raised OverflowError (a sent score is kept as sent).
+    assert why(IntakeFacts(), lead(score=10**400)) == "score inf"
+    assert why(IntakeFacts(), lead(score=-(10**400))) == "score -inf"
+
+
 def test_duplicate_check_says_what_was_looked_for_and_what_was_found() -> None:
     section = Duplicates(match=("email", "phone"), within=timedelta(days=90), policy="merge")
     nothing = IntakeFacts(duplicates=section)

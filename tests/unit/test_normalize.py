@@ -333,6 +333,16 @@ def test_a_negative_score_is_a_number() -> None:
     assert normalized(score="-5").fields["score"] == -5
 
 
+def test_a_number_past_the_largest_float_is_kept_and_flagged() -> None:
+    # Found by tests/fuzz: math.isfinite(10**400) raised OverflowError (a 500 at intake).
+    lead = normalized(budget=10**400, company_size=-(10**400))
+    assert (lead.fields["budget"], lead.fields["company_size"]) == (10**400, -(10**400))
+    assert lead.issues == (
+        "budget: not a number 1" + "0" * 56 + "...",
+        "company_size: not a number -" + "1" + "0" * 55 + "...",
+    )
+
+
 def test_numbers_in_standard_text_fields_become_text() -> None:
     lead = normalized(postal_code=2134, name=42)
     assert (lead.fields["postal_code"], lead.fields["name"]) == ("2134", "42")

@@ -176,6 +176,19 @@ def test_a_qualified_lead_is_routed_by_the_rules_after_the_qualify_step() -> Non
     assert trace(decision)[0]["matched"] is True
 
 
+def test_a_score_past_the_largest_float_reaches_the_threshold() -> None:
+    # Found by tests/fuzz: float(10**400) raised OverflowError in the qualify step.
+    config = parse_routing_text(
+        "reps: [{id: ana, teams: [sdr]}]\npools: {nurture: {members: [team:sdr]}}\n"
+        "qualify: {nurture_below: 40}\nrouting: [{name: sdr, assign: {team: sdr}}]\n"
+    )
+    router = Router(config)
+    for score, verdict in ((10**400, None), (-(10**400), NURTURE)):
+        lead = router.score(make_lead(score=score), now=MONDAY_10AM)
+        decision = router.route(lead, now=MONDAY_10AM, ledger=MemoryStore(), rng=Random(0))
+        assert decision.verdict == verdict, decision.reason
+
+
 def test_without_a_threshold_only_the_disqualification_rules_judge() -> None:
     qualification = Qualification(disqualify=ROUTER.config.qualify.disqualify)  # type: ignore[union-attr]
     verdict = judge(qualification, {"email": "a@b.com", "score": 0})

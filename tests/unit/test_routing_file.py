@@ -256,6 +256,15 @@ ERRORS: dict[str, tuple[str, str]] = {
     "unknown notice kind": (
         "reps:\n" + REP + "notifications: {send: [assigned, remind]}\n" + RULE,
         "notifications.send[1]: unknown notice 'remind' (did you mean 'reminder'?)",
+    ),  # Found by tests/fuzz: past timedelta's range it was an OverflowError; under it, a lookback
+    # of a million days loaded and then overflowed the date of every lead routed.
+    "duration past timedelta's range": (
+        "pools:\n  p: {claim_ttl: 9999999999999d}\n",
+        "pools.p.claim_ttl: '9999999999999d' is longer than 100 years",
+    ),
+    "duration past a century": (
+        "reps:\n" + REP + "routing:\n  - {name: r, assign: {team: sdr, lookback: 999999d}}\n",
+        "routing[0].assign.lookback: '999999d' is longer than 100 years",
     ),
 }
 
@@ -266,6 +275,23 @@ def test_each_error_class_exits_1_and_names_the_path(tmp_path: Path, case: str) 
     code, lines = check(tmp_path, text)
     assert code == 1
     assert lines == [expected]
+
+
+@pytest.mark.parametrize("name", ["routing.yaml", "routing.json"])
+def test_a_file_nested_past_the_readers_is_refused_not_a_traceback(
+    tmp_path: Path, name: str
+) -> None:
+    # Found by tests/fuzz: 1,000 nested `not:` raised RecursionError in the YAML and JSON readers.
+    def nested(depth: int) -> str:
+        when = '{"not": ' * depth + '{"field": "a", "eq": 1}' + "}" * depth
+        return f'{{"routing": [{{"pool": "unassigned", "when": {when}}}]}}'
+
+    assert check(tmp_path, nested(1000), name) == (1, ["nested more than 100 levels deep"])
+    code, [line] = check(tmp_path, nested(101), name)
+    assert code == 1
+    assert line.startswith("routing[0].when.not.not.")
+    assert line.endswith(".not: nested more than 100 levels deep")
+    assert check(tmp_path, nested(90), name)[0] == 0
 
 
 def test_invalid_json_names_line_and_column(tmp_path: Path) -> None:

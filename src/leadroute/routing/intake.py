@@ -14,6 +14,7 @@ from leadroute.domain.durations import format_duration
 from leadroute.domain.leads import Lead
 from leadroute.routing.account_book import AccountMatch
 from leadroute.routing.duplicates import Duplicates, Original
+from leadroute.rules.values import as_float
 
 INTAKE = "intake"
 
@@ -85,7 +86,7 @@ def _score(lead: Lead) -> str | None:
     score = fields.get("score")
     if isinstance(score, int | float):
         grade = fields.get("grade")
-        parts.append(f"score {score:g}" + (f" ({grade})" if grade else ""))
+        parts.append(f"score {as_float(score):g}" + (f" ({grade})" if grade else ""))
     model = fields.get("score_model")
     if isinstance(model, float):
         parts.append(f"model score {model:.2f}")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from leadroute.rules import Condition
+from leadroute.rules.values import as_float
 
 NURTURE = "nurture"
 DISQUALIFIED = "disqualified"
@@ -52,7 +53,7 @@ def judge(qualification: Qualification, fields: Mapping[str, object]) -> Verdict
     if threshold is None:
         return Verdict(status=None, why="qualified: no disqualification rule matched")
     score = fields.get("score")
-    value = float(score) if isinstance(score, int | float) else 0.0
+    value = as_float(score) if isinstance(score, int | float) else 0.0
     if value < threshold:
         return Verdict(
             status=NURTURE,

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ValidationError
 
-from leadroute.domain.durations import parse_duration
 from leadroute.domain.errors import ConditionError, Problem, join_path
 from leadroute.domain.offers import Offer
 from leadroute.domain.pools import DEFAULT_TRIAGE, DEFAULT_UNASSIGNED, TRIAGE, UNASSIGNED
 from leadroute.domain.sla import Sla
 from leadroute.routing.config import Assign, Handoff, Prior, RoutingConfig, Rule
+from leadroute.routing_file.durations import bounded_duration
 from leadroute.routing_file.experiment_sections import (
     build_experiments,
     build_flows,
@@ -194,7 +194,7 @@ class Builder:
         """A duration longer than zero (None when absent or wrong: the problem is noted)."""
         if text is None:
             return None
-        value = self._try(path, lambda: parse_duration(text))
+        value = self._try(path, lambda: bounded_duration(text))
         if value is not None and value <= timedelta(0):
             self._problem(path, f"must be longer than zero, got {text!r}")
             return None
@@ -344,7 +344,7 @@ class Builder:
         lookback: timedelta | None = None
         if spec.lookback is not None:
             lookback = self._try(
-                join_path(path, "lookback"), lambda: parse_duration(spec.lookback or "")
+                join_path(path, "lookback"), lambda: bounded_duration(spec.lookback or "")
             )
         return Assign(
             teams=tuple(spec.team),

@@ -76,11 +76,17 @@ def read_routing_data(text: str, *, is_json: bool, source: str = "<routing>") ->
     return _read(text, source, is_json)
 
 
+# A routing file is a few levels deep, conditions a few more. Its readers and checkers recurse:
+# past Python's recursion limit (about 1,000 levels) they would raise RecursionError.
+MAX_DEPTH = 100
+_TOO_DEEP = f"nested more than {MAX_DEPTH} levels deep"
+
+
 def _read(text: str, source: str, is_json: bool) -> object:
     try:
-        if is_json:
-            return json.loads(text)
-        return yaml.load(text, Loader=_Loader)
+        raw = json.loads(text) if is_json else yaml.load(text, Loader=_Loader)
+    except RecursionError:
+        raise RoutingFileError([Problem(path="", message=_TOO_DEEP)], source=source) from None
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         raise RoutingFileError(
@@ -93,6 +99,26 @@ def _read(text: str, source: str, is_json: bool) -> object:
         raise RoutingFileError(
             [Problem(path="", message=f"{where}invalid YAML: {problem}")], source=source
         ) from None
+    deep = _deepest(raw)
+    if deep is not None:
+        raise RoutingFileError([Problem(path=deep, message=_TOO_DEEP)], source=source)
+    return raw
+
+
+def _deepest(raw: object) -> str | None:
+    """The path of a value nested past MAX_DEPTH, or None (walked without recursion)."""
+    stack: list[tuple[object, str, int]] = [(raw, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return path
+        if isinstance(value, dict):
+            stack.extend(
+                (item, join_path(path, str(key)), depth + 1) for key, item in value.items()
+            )
+        elif isinstance(value, list):
+            stack.extend((item, join_path(path, i), depth + 1) for i, item in enumerate(value))
+    return None
 
 
 def _condition_problems(raw: dict[object, object]) -> list[Problem]:

@@ -47,13 +47,15 @@ def problem_line(text: str, problem: Problem) -> int | None:
 def _compose(text: str) -> yaml.Node | None:
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:  # nested too deep for the composer: no line to show
+        return None
     except yaml.YAMLError:
         pass
     # PyYAML refuses tabs where JSON allows them as white space; JSON strings hold no raw
     # tab, so spaces in their place keep every line where it was.
     try:
         return yaml.compose(text.replace("\t", " "), Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return None
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from leadroute.domain.durations import parse_duration
 from leadroute.domain.errors import join_path
 from leadroute.routing.duplicates import MATCHES, Duplicates
 from leadroute.routing.qualify import Disqualifier, Qualification
+from leadroute.routing_file.durations import bounded_duration
 from leadroute.routing_file.schema import (
     ActivityPointsSchema,
     DisqualifySchema,
@@ -100,7 +100,7 @@ def build_duplicates(builder: Builder, raw: object) -> Duplicates | None:
                 f"{', '.join(MATCHES)})",
             )
     try:
-        within = parse_duration(spec.within)
+        within = bounded_duration(spec.within)
     except ValueError as error:
         builder.problem("duplicates.within", str(error))
         within = Duplicates().within

@@ -182,7 +182,7 @@ def _bind_ordered(check: Callable[[int], bool]) -> Bind:
 
         def fast(value: object) -> bool:
             if type(value) is int or type(value) is float:
-                left = float(value)
+                left = v.as_float(value)
                 return check((left > right) - (left < right))
             return test(value, operand, cs)
 
@@ -199,7 +199,7 @@ def _bind_between(operand: object, cs: bool) -> Bound | None:
 
     def fast(value: object) -> bool:
         if type(value) is int or type(value) is float:
-            left = float(value)
+            left = v.as_float(value)
             above, below = (left > bottom) - (left < bottom), (left > top) - (left < top)
             return above >= 0 and below <= 0
         return _between(value, operand, cs)

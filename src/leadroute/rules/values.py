@@ -7,6 +7,7 @@ satisfies a comparison.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import date, datetime
 
@@ -28,11 +29,20 @@ def lookup(fields: Mapping[str, object], name: str) -> object:
     return current
 
 
+def as_float(number: int | float) -> float:
+    """The number as a float; an int past the largest float is infinity of its sign (it still
+    orders above or below every other number) instead of an OverflowError."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf
+
+
 def as_number(value: object) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
+        return as_float(value)
     if isinstance(value, str):
         text = value.strip().replace(",", "")
         if not text:
@@ -105,7 +115,7 @@ def equals(value: object, operand: object, case_sensitive: bool) -> bool:
         return as_bool(value) is operand
     if isinstance(operand, int | float):
         number = as_number(value)
-        return number is not None and number == float(operand)
+        return number is not None and number == as_float(operand)
     left, right = as_number(value), as_number(operand)
     if left is not None and right is not None:
         return left == right

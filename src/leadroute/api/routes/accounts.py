@@ -20,6 +20,9 @@ from leadroute.services.accounts import (
 )
 from leadroute.services.principals import Principal
 
+# The largest offset a page may start at: past it the database's integer overflows (a 500).
+MAX_OFFSET = 2**31 - 1
+
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 Reader = Annotated[Principal, Depends(require(*READERS))]
@@ -60,7 +63,7 @@ def read_accounts(
     who: Reader,
     q: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     return list_accounts(runtime=runtime, search=q, limit=limit, offset=offset)
 

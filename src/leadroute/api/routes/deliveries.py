@@ -11,6 +11,9 @@ from leadroute.domain.deliveries import DeliveryStatus
 from leadroute.services.deliveries import deliveries, get_delivery, resend_delivery
 from leadroute.services.principals import Principal, Role
 
+# The largest offset a page may start at: past it the database's integer overflows (a 500).
+MAX_OFFSET = 2**31 - 1
+
 router = APIRouter(prefix="/api/v1", tags=["deliveries"])
 
 Reader = Annotated[Principal, Depends(require(Role.ADMIN, Role.MANAGER, Role.AUDITOR))]
@@ -24,7 +27,7 @@ def read_deliveries(
     who: Reader,
     status: DeliveryStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     return deliveries(runtime=runtime, status=status, limit=limit, offset=offset)
 

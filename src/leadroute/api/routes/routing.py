@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from leadroute.api.auth import MANAGERS, Now, Runtime_, require
@@ -18,6 +18,12 @@ from leadroute.services.routing_admin import (
     routing_version,
     routing_versions,
 )
+
+# The largest offset a page may start at: past it the database's integer overflows (a 500).
+MAX_OFFSET = 2**31 - 1
+# Version numbers are a 32-bit INTEGER key on PostgreSQL: a larger one would overflow (a 500).
+MAX_VERSION = 2**31 - 1
+Version = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 
 router = APIRouter(prefix="/api/v1", tags=["routing"])
 
@@ -44,13 +50,13 @@ def read_versions(
     runtime: Runtime_,
     who: Reader,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     return routing_versions(runtime=runtime, limit=limit, offset=offset)
 
 
 @router.get("/routing/versions/{version}", summary="One stored version of the routing file")
-def read_version(version: int, runtime: Runtime_, who: Reader) -> dict[str, Any]:
+def read_version(version: Version, runtime: Runtime_, who: Reader) -> dict[str, Any]:
     return routing_version(runtime=runtime, version=version)
 
 
@@ -113,7 +119,7 @@ async def post_preview(
     runtime: Runtime_,
     now: Now,
     who: Reader,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
 ) -> dict[str, Any]:
     try:
         payload = json.loads(await request.body())
