@@ -39,6 +39,9 @@ def oversized(payload: object, *, max_length: int, max_custom: int) -> list[Prob
                 )
             )
             continue
+        if "\x00" in path or (isinstance(value, str) and "\x00" in value):
+            problems.append(Problem(path=path, message="contains a NUL character"))
+            continue
         length = _length(value)
         if length > max_length:
             problems.append(

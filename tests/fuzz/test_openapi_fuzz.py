@@ -59,40 +59,6 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-# Bugs in files this suite may not fix, each pinned by a strict xfail test at the end of this
-# module. conftest.py marks the operations exposed to one xfail, *not* strict: schemathesis'
-# pytest plugin dies (INTERNALERROR) on a strict XPASS. Once a pinning test XPASSes, the bug
-# and its entry in `known_bug` go.
-BODY_400 = (
-    "a JSON (or multipart) body that does not parse as UTF-8 is answered by FastAPI with an "
-    "undocumented 400 {'detail': 'There was an error parsing the body'}; api/errors.py should "
-    "make it a 422 {'error': 'invalid input', 'problems': [{'path': '(body)', ...}]}"
-)
-CHART = (
-    "reports/charts.py: matplotlib warns (a glyph missing from DejaVu Sans for a CJK or "
-    "control character in a group name; constrained_layout collapsed by a long one): a 500 "
-    "under filterwarnings=error, a chart of empty boxes or a crushed plot in production"
-)
-LEADS_QUERY = (
-    "api/routes/leads.py: GET /api/v1/leads?offset=9223372036854775808 (OverflowError binding "
-    "it) and ?from=0001-01-01T00:00:00+00:01 (date out of range in UTC) are 500s"
-)
-KEY_LIFETIME = (
-    "services/keys.py: POST /api/v1/keys with expires_in 3650000d (now + it overflows the "
-    "date) or 9999999999999d (OverflowError in parse_duration) is a 500"
-)
-
-
-def known_bug(label: str) -> str | None:
-    """Why the operation `label` (`POST /api/v1/reps`) fails its fuzzing now, or None."""
-    if label == "GET /api/v1/reports/chart":
-        return CHART
-    if label == "GET /api/v1/leads":
-        return LEADS_QUERY
-    method, path = label.split(" ", 1)
-    body = DOCUMENT["paths"][path][method.lower()].get("requestBody", {})
-    kinds = set(body.get("content", {}))
-    return BODY_400 if kinds & {"application/json", "multipart/form-data"} else None
 
 
 # Real ids by path parameter name, filled by the `site` fixture and drawn by the hook below.
@@ -291,34 +257,16 @@ HOSTILE: dict[str, bytes] = {
     "NUL in a custom value and name": b'{"email": "a@b.co", "x\\u0000": "\\u0000"}',
     "a lone surrogate": b'{"email": "a@b.co", "name": "\\ud800"}',
 }
-# Known 500s, for the lead engineer (intake is not this file's to fix): case -> databases.
-BUGS: dict[str, tuple[str, ...]] = {
-    "NaN in a standard field": ("postgresql",),
-    "Infinity in a custom field": ("postgresql",),
-    "a number that reads as infinity": ("postgresql",),
-    "a number past Python's 4300 digits": ("sqlite", "postgresql"),
-    "a score past every float": ("sqlite", "postgresql"),
-    "NaN as the score": ("sqlite", "postgresql"),
-    "NUL in the email": ("postgresql",),
-}
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-def test_hostile_intake_documents_get_a_documented_answer(
-    database_url: str, case: str, request: pytest.FixtureRequest
-) -> None:
-    backend = database_url.split(":", 1)[0].split("+", 1)[0]
-    if backend in BUGS.get(case, ()):
-        request.applymarker(
-            pytest.mark.xfail(strict=True, reason=f"a 500 on {backend}: see the fuzz report")
-        )
+def test_hostile_intake_documents_get_a_documented_answer(database_url: str, case: str) -> None:
     for service in make_service(database_url, **SITE_OPTIONS):
         headers = {**service.admin, **JSON_TYPE}
         response = service.client.post("/api/v1/leads", content=HOSTILE[case], headers=headers)
         INTAKE.Case().validate_response(response, checks=CHECKS, headers=headers)
 
 
-@pytest.mark.xfail(strict=True, reason=BODY_400)
 def test_a_body_that_is_not_utf8_gets_a_documented_refusal(site: Site) -> None:
     headers = {**site.keys["admin"], **JSON_TYPE}
     response = site.client.post("/api/v1/accounts", content=b"\xff", headers=headers)
@@ -326,7 +274,6 @@ def test_a_body_that_is_not_utf8_gets_a_documented_refusal(site: Site) -> None:
     operation.Case().validate_response(response, checks=CHECKS, headers=headers)
 
 
-@pytest.mark.xfail(strict=True, reason=CHART)
 @pytest.mark.parametrize("source", ["王芳", "web form " * 25])
 def test_a_chart_draws_any_group_name(tmp_path: Path, source: str) -> None:
     for service in make_service(f"sqlite:///{tmp_path / 'chart.db'}", **SITE_OPTIONS):
@@ -335,7 +282,6 @@ def test_a_chart_draws_any_group_name(tmp_path: Path, source: str) -> None:
         assert chart.status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason=LEADS_QUERY)
 @pytest.mark.parametrize(
     "query", ["offset=9223372036854775808", "from=0001-01-01T00:00:00%2B00:01"]
 )
@@ -344,7 +290,6 @@ def test_lead_list_values_past_the_database_are_refused(site: Site, query: str) 
     assert response.status_code == 422, response.text
 
 
-@pytest.mark.xfail(strict=True, reason=KEY_LIFETIME)
 @pytest.mark.parametrize("lifetime", ["3650000d", "9999999999999d"])
 def test_a_key_lifetime_past_the_calendar_is_refused(site: Site, lifetime: str) -> None:
     body = {"role": "auditor", "expires_in": lifetime}

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException
 
 from leadroute.domain.errors import InvalidInput, LeadrouteError
 from leadroute.services.errors import (
@@ -102,6 +103,17 @@ def install(app: FastAPI) -> None:
     async def on_validation(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = validation_problems(error)
         return JSONResponse({"error": "invalid input", "problems": problems}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, error: HTTPException) -> JSONResponse:
+        # FastAPI answers a body it cannot decode (not UTF-8) with a bare 400; it is invalid
+        # input like any other. Other statuses (404 and 405 for unknown routes) keep theirs.
+        if error.status_code == 400:
+            problem = {"path": "(body)", "message": f"cannot read the body: {error.detail}"}
+            return JSONResponse({"error": "invalid input", "problems": [problem]}, 422)
+        return JSONResponse(
+            {"error": str(error.detail)}, status_code=error.status_code, headers=error.headers
+        )
 
 
 def validation_problems(error: RequestValidationError) -> list[dict[str, str]]:

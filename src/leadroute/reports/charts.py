@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 
 from leadroute.domain.errors import InvalidInput, Problem
@@ -59,10 +60,14 @@ def bar_chart(
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
     from matplotlib.figure import Figure  # noqa: PLC0415
 
-    names = [str(row.get("group", "")) for row in rows]
+    names = [_label(str(row.get("group", ""))) for row in rows]
     values = [_value(row, metric) for row in rows]
     width = min(16.0, max(6.0, 0.6 * len(rows) + 2))
-    with mpl.rc_context({"svg.hashsalt": _SALT, "svg.fonttype": "path"}):
+    with mpl.rc_context({"svg.hashsalt": _SALT, "svg.fonttype": "path"}), warnings.catch_warnings():
+        # A group named in a script the bundled font lacks (CJK, say) draws empty boxes rather
+        # than failing the chart; a layout that cannot fit everything draws as it can.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        warnings.filterwarnings("ignore", message=r".*constrained_layout")
         figure = Figure(figsize=(width, 4.5), layout="constrained")
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
@@ -108,3 +113,9 @@ def bar_chart(
         )
         figure.savefig(buffer, format=image_format, metadata=metadata)
     return buffer.getvalue()
+
+
+def _label(name: str, longest: int = 32) -> str:
+    """A group name short enough for a tick label, control characters shown as spaces."""
+    shown = "".join(" " if not char.isprintable() else char for char in name)
+    return shown if len(shown) <= longest else shown[: longest - 1] + "…"

@@ -88,6 +88,8 @@ def issue_key(
             expires_at = now + parse_duration(expires_in)
         except ValueError as error:
             problems.append(Problem(path="expires_in", message=str(error)))
+        except OverflowError:
+            problems.append(Problem(path="expires_in", message="a lifetime past the calendar"))
     if role is Role.REP and not rep_id:
         problems.append(Problem(path="rep", message="a rep key needs the rep it belongs to"))
     if role is not Role.REP and rep_id:

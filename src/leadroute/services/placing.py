@@ -7,6 +7,7 @@ its trace, the owner and counters, the timers it starts and the events are writt
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from random import Random
@@ -201,7 +202,7 @@ def _disqualify(
 def keep_score(row: LeadRow, lead: Lead) -> None:
     """Store the score and grade the engine gave the lead."""
     score = lead.fields.get("score")
-    row.score = float(score) if isinstance(score, int | float) else None
+    row.score = _finite(score) if isinstance(score, int | float) else None
     grade = lead.fields.get("grade")
     row.grade = str(grade) if grade is not None else None
     model = lead.fields.get("score_model")
@@ -252,3 +253,13 @@ def lead_of(row: LeadRow) -> Lead:
 def seeded(row: LeadRow, now: datetime) -> Random:
     """The generator a lead's routing at `now` uses (reproducible for the same lead and time)."""
     return Random(f"{row.id}:{now}")
+
+
+def _finite(number: int | float) -> float | None:
+    """The score as a float the database and JSON can hold; None for NaN, infinities and
+    integers past every float."""
+    try:
+        value = float(number)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None

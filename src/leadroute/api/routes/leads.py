@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import math
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlparse
 
@@ -118,8 +119,15 @@ def read_leads(
         bool | None, Query(description="default: true for received and score, else false")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
+    for name, moment in (("from", received_from), ("to", received_to)):
+        if moment is not None:
+            try:
+                moment.astimezone(UTC)
+            except OverflowError:
+                problem = Problem(path=name, message="a time past the calendar")
+                raise InvalidInput([problem]) from None
     where = LeadFilter(
         q=q,
         status=status,
@@ -157,9 +165,22 @@ async def _read_payload(request: Request, body: bytes) -> tuple[object, bool, st
         redirect = fields.pop("redirect", None)
         return fields, True, _allowed_redirect(request, redirect)
     try:
-        return json.loads(body), False, None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return json.loads(body, parse_constant=_no_constant, parse_float=_finite), False, None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, too many digits, NaN
         raise InvalidInput([Problem(path="(body)", message=f"not valid JSON: {error}")]) from None
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float; one too large for any float (1e999) is refused, not infinity."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:40]} is too large a number")
+    return number
+
+
+def _no_constant(name: str) -> object:
+    """NaN and Infinity are not JSON: refused rather than stored as numbers nobody can read."""
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _caught_by_honeypot(fields: object, honeypot: str) -> bool:
