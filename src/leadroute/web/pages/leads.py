@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
@@ -138,7 +138,9 @@ def read_query(params: QueryParams) -> TableQuery:
         raw_direction in ("true", "1", "yes") if raw_direction else default_descending(sort)
     )
     page_text = params.get("page", "1")
-    page_number = int(page_text) if page_text.isdigit() and int(page_text) > 0 else 1
+    # Past a million pages is a typo or a probe (and past the database's integers).
+    readable = page_text.isdigit() and len(page_text) <= 7
+    page_number = int(page_text) if readable and int(page_text) > 0 else 1
     return TableQuery(
         **text,
         score_min=numbers["score_min"],
@@ -206,4 +208,9 @@ def _midnight(text: str, zone: tzinfo, *, days: int = 0) -> datetime | None:
     day = _day(text)
     if day is None:
         return None
-    return datetime.combine(day + timedelta(days=days), time(0), tzinfo=zone)
+    try:
+        start = datetime.combine(day + timedelta(days=days), time(0), tzinfo=zone)
+        start.astimezone(UTC)  # the database compares in UTC: 9999-12-31 has no day after it
+    except OverflowError:
+        return None
+    return start

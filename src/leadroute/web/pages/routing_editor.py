@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import Response
 
 from leadroute.api.auth import Now, Runtime_
@@ -33,6 +33,10 @@ from leadroute.services.trace_view import trace_lines
 from leadroute.services.web_sessions import WebSession
 from leadroute.web.render import page, redirect
 from leadroute.web.session import ManagingPoster, Poster, Reader, reader
+
+MAX_VERSION = 2**31 - 1  # a version number is a 32-bit key on PostgreSQL
+VersionQuery = Annotated[int | None, Query(ge=1, le=MAX_VERSION)]
+VersionPath = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,7 +70,9 @@ def located(text: str, problems: list[Problem]) -> list[Located]:
 
 
 @router.get("/routing")
-def editor(request: Request, runtime: Runtime_, seen: Reader, load: int | None = None) -> Response:
+def editor(
+    request: Request, runtime: Runtime_, seen: Reader, load: VersionQuery = None
+) -> Response:
     """The version in force in the editor (or, with `?load=N`, version N's text to edit)."""
     loaded = routing_version(runtime=runtime, version=load) if load is not None else None
     return _editor(
@@ -140,7 +146,9 @@ def save(
 
 
 @router.get("/routing/versions/{version}")
-def version_page(request: Request, runtime: Runtime_, seen: Reader, version: int) -> Response:
+def version_page(
+    request: Request, runtime: Runtime_, seen: Reader, version: VersionPath
+) -> Response:
     shown = routing_version(runtime=runtime, version=version)
     in_force = _in_force(runtime)
     return page(
@@ -269,7 +277,7 @@ def _value(text: str) -> object:
 def _version_number(text: str, problems: list[Problem]) -> int | None:
     if not text.strip():
         return None
-    if text.strip().isdigit() and int(text) >= 1:
+    if text.strip().isdigit() and len(text.strip()) <= 10 and 1 <= int(text) <= MAX_VERSION:
         return int(text)
     problems.append(Problem(path="version", message=f"{text!r} is not a version number"))
     return None
