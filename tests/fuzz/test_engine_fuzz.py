@@ -267,3 +267,17 @@ def test_any_intake_payload_is_normalised_or_refused_naming_its_fields(payload: 
     for issue in normalized.issues:
         assert issue.split(":", 1)[0] in payload, (issue, payload)
     tally.count("intake payloads normalised")
+
+
+def test_a_score_past_every_float_waits_in_a_pool_in_replay() -> None:
+    """Found by the replay fuzz on CI: pooling a lead whose score no float can hold was an
+    OverflowError; it now orders above every other score."""
+    tree: Tree = {
+        "reps": [{"id": "ana", "teams": ["sdr"]}],
+        "pools": {"waiting": {"members": ["team:sdr"], "order": "score"}},
+        "routing": [],
+        "fallback": {"pool": "waiting"},
+    }
+    line = json.dumps({"at": NOW.isoformat(), "lead": {"email": "a@b.co", "score": 10**400}})
+    decisions = list(Replay(load(tree)).run(read_scenario([line], source="fuzz")))
+    assert [decision["pool"] for decision in decisions] == ["waiting"]

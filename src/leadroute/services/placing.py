@@ -202,7 +202,7 @@ def _disqualify(
 def keep_score(row: LeadRow, lead: Lead) -> None:
     """Store the score and grade the engine gave the lead."""
     score = lead.fields.get("score")
-    row.score = _finite(score) if isinstance(score, int | float) else None
+    row.score = finite_score(score) if isinstance(score, int | float) else None
     grade = lead.fields.get("grade")
     row.grade = str(grade) if grade is not None else None
     model = lead.fields.get("score_model")
@@ -255,7 +255,7 @@ def seeded(row: LeadRow, now: datetime) -> Random:
     return Random(f"{row.id}:{now}")
 
 
-def _finite(number: int | float) -> float | None:
+def finite_score(number: int | float) -> float | None:
     """The score as a float the database and JSON can hold; None for NaN, infinities and
     integers past every float."""
     try:

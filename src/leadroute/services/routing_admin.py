@@ -21,7 +21,7 @@ from leadroute.domain.leads import Lead
 from leadroute.normalize import normalize_lead
 from leadroute.routing_file import parse_routing_text, read_routing_data
 from leadroute.services.errors import NotFound
-from leadroute.services.placing import decide
+from leadroute.services.placing import decide, finite_score
 from leadroute.services.principals import Principal
 from leadroute.services.runtime import Routing, Runtime, store_routing, version_in_force
 from leadroute.services.views import decision_view
@@ -120,7 +120,7 @@ def preview_lead(
         "rule": view["rule"],
         "reason": view["reason"],
         "trace": view["trace"],
-        "score": float(score) if isinstance(score, int | float) else None,
+        "score": finite_score(score) if isinstance(score, int | float) else None,
         "issues": list(normalized.issues),
         # A preview lead's arm is the arm of the id "preview"; a real lead's follows its id.
         "experiment": decision.experiment,

@@ -26,6 +26,7 @@ from leadroute.routing.intake import IntakeFacts
 from leadroute.routing.qualify import ready_for_sales
 from leadroute.routing.sla import STAGES
 from leadroute.rules.parsing import suggest
+from leadroute.rules.values import as_float
 from leadroute.scoring.points import ACTIVITY_TYPES, Activity
 from leadroute.scoring.predictor import Predictor
 from leadroute.simulate import offers, pools, sla, sla_clock
@@ -153,7 +154,7 @@ class Replay:
             self.router.config.qualify,
             status=record.status,
             pool=record.pool,
-            score=float(score) if isinstance(score, int | float) else None,
+            score=as_float(score) if isinstance(score, int | float) else None,
         )
         if ready:
             lines.append(route_again(self.world, lead_id, now, exclude=frozenset()))

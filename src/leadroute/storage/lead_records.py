@@ -9,6 +9,7 @@ from datetime import datetime
 
 from leadroute.domain.leads import Lead
 from leadroute.routing.pools import Waiting
+from leadroute.rules.values import as_float
 from leadroute.scoring.points import Activity
 
 CLOSED = frozenset({"won", "lost", "disqualified"})
@@ -63,7 +64,7 @@ def waiting_of(record: LeadRecord, entered: int) -> Waiting:
         lead_id=record.lead.id,
         entered=entered,
         received_at=record.lead.received_at,
-        score=float(score) if isinstance(score, int | float) else 0.0,
+        score=as_float(score) if isinstance(score, int | float) else 0.0,
     )
 
 
