@@ -67,6 +67,8 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length)
+            if len(body) < length:
+                return  # the sender died mid-body: a real receiver never accepts half a request
             status = receiver.answer(self.path, dict(self.headers.items()), body)
             self.send_response(status)
             self.send_header("Content-Length", "0")
