@@ -16,10 +16,19 @@ class NeedsMigration(RuntimeError):
     """The database schema is older than this version of leadroute."""
 
 
-def start(settings: Settings, *, clock: Callable[[], datetime] | None = None) -> Runtime:
+def start(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    adopt_routing: bool = True,
+) -> Runtime:
     """Load the model file (when set); connect; migrate an embedded SQLite database (PostgreSQL:
     `leadroute migrate` first); put the routing file in force when given explicitly or when none
-    is stored yet; make every transaction write the deliveries its events call for (outbox)."""
+    is stored yet; make every transaction write the deliveries its events call for (outbox).
+
+    `adopt_routing=False` leaves the routing in force alone: what the app processes of
+    `serve --workers N` do, so one restarted by uvicorn never puts back a file that was replaced
+    through the API since the command started."""
     now = (clock or (lambda: datetime.now(UTC)))()
     predictor = load_predictor(settings.model)
     database = connect(settings.database_url)
@@ -32,6 +41,8 @@ def start(settings: Settings, *, clock: Callable[[], datetime] | None = None) ->
         upgrade(database)
     runtime = Runtime(database=database, predictor=predictor)
     install(runtime, templates=settings.templates)
+    if not adopt_routing:
+        return runtime
     with database.reading() as session:
         stored = version_in_force(session)
     if settings.routing is not None or stored is None:

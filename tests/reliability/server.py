@@ -43,13 +43,16 @@ def leadroute(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
 
 @dataclass(kw_only=True)
 class Server:
-    """`leadroute serve --database URL --routing FILE --port P`, with `settings` as LEADROUTE_*
-    environment variables. Its output, across every start, goes to `directory/serve.log`."""
+    """`leadroute serve --database URL --routing FILE --port P [ARGUMENTS]`, with `settings` as
+    LEADROUTE_* environment variables. Its output, across every start, goes to `directory/LOG`
+    (serve.log unless `log_name` says otherwise)."""
 
     database: str
     routing: Path
     directory: Path
     settings: dict[str, str] = field(default_factory=dict)
+    arguments: tuple[str, ...] = ()  # e.g. ("--workers", "2", "--no-worker")
+    log_name: str = "serve.log"
     port: int = field(default_factory=free_port)
     starts: int = 0
     _process: subprocess.Popen[bytes] | None = None
@@ -60,7 +63,7 @@ class Server:
 
     @property
     def log(self) -> Path:
-        return self.directory / "serve.log"
+        return self.directory / self.log_name
 
     def environment(self) -> dict[str, str]:
         return {**os.environ, **{f"LEADROUTE_{k.upper()}": v for k, v in self.settings.items()}}
@@ -90,6 +93,7 @@ class Server:
                     str(self.routing),
                     "--port",
                     str(self.port),
+                    *self.arguments,
                 ],
                 stdout=output,
                 stderr=subprocess.STDOUT,

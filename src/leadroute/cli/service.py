@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,6 +75,16 @@ def serve(
         bool,
         typer.Option(help="Also fire timers and send notices and webhooks in-process."),
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            envvar="LEADROUTE_WORKERS",
+            help="App processes answering HTTP (1). Each uses one core; they share only the "
+            "database (docs/SCALING.md).",
+        ),
+    ] = 1,
 ) -> None:
     """Run the dashboard (/), the HTTP API (OpenAPI at /docs) and the timer worker. On first
     start it prints an admin key, which also signs in to the dashboard."""
@@ -121,11 +132,35 @@ def serve(
     if worker:
         loop.start()
     try:
-        uvicorn.run(
-            create_site(runtime, settings), host=settings.host, port=settings.port, log_level="info"
-        )
+        if workers == 1:
+            uvicorn.run(
+                create_site(runtime, settings),
+                host=settings.host,
+                port=settings.port,
+                log_level="info",
+            )
+        else:
+            _serve_processes(settings, workers)
     finally:
         loop.stop.set()
+
+
+def _serve_processes(settings: Settings, workers: int) -> None:
+    """`workers` uvicorn processes on one socket, each attaching to the database the options
+    name (passed on in the environment, which the processes inherit); this process keeps the
+    timer worker thread and restarts a process that dies."""
+    os.environ["LEADROUTE_DATABASE_URL"] = settings.database_url
+    if settings.routing is not None:
+        os.environ["LEADROUTE_ROUTING"] = str(settings.routing)
+    typer.echo(f"{workers} app processes on one port; the timer worker runs in this one")
+    uvicorn.run(
+        "leadroute.web.processes:site_from_environment",
+        factory=True,
+        workers=workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+    )
 
 
 @app.command(name="worker")
