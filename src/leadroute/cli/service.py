@@ -154,7 +154,7 @@ def _serve_processes(settings: Settings, workers: int) -> None:
         os.environ["LEADROUTE_ROUTING"] = str(settings.routing)
     typer.echo(f"{workers} app processes on one port; the timer worker runs in this one")
     uvicorn.run(
-        "leadroute.web.processes:site_from_environment",
+        "leadroute.bootstrap:site_from_environment",
         factory=True,
         workers=workers,
         host=settings.host,
