@@ -1,6 +1,6 @@
 """Benchmark the routing engine against a hand-written baseline on 100,000 leads.
 
-    .venv/bin/python benchmarks/engine.py [--leads N] [--runs R] [--dump FILE]
+    .venv/bin/python benchmarks/engine.py [--leads N] [--runs R] [--dump FILE] [--json FILE]
 
 The engine runs exactly as replay does: Router.score, Router.route on a MemoryStore, then
 MemoryStore.record_decision (and record_outcome for the leads that close). The baseline
@@ -11,6 +11,7 @@ Both see the same leads at the same virtual times; the figures are medians of R 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leads", type=int, default=100_000, help="leads per run")
     parser.add_argument("--runs", type=int, default=3, help="runs; the median is reported")
     parser.add_argument("--dump", type=Path, help="write every decision as JSON lines and stop")
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
 
     specs = make_reps()
@@ -137,6 +139,19 @@ def main(argv: list[str] | None = None) -> int:
     print("engine outcomes: " + ", ".join(f"{name} {n:,}" for name, n in outcomes))
     rules = Counter(rule for rule, _, _ in engine_out).most_common()
     print("deciding rule: " + ", ".join(f"{name} {n:,}" for name, n in rules))
+    if args.json:
+        figures = {
+            "leads": count,
+            "runs": args.runs,
+            "reps": len(config.reps),
+            "rules": len(config.rules),
+            "engine_per_s": engine_rate,
+            "engine_json_per_s": json_rate,
+            "baseline_per_s": base_rate,
+            "ratio": engine_rate / base_rate,
+            "agreement": same_target / count,
+        }
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     shown = 0
     for index, (e, b) in enumerate(zip(engine_out, base_out, strict=True)):
         if e != b and shown < 10:

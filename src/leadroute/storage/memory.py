@@ -46,6 +46,9 @@ class MemoryStore:
         self._outcomes: defaultdict[str, list[tuple[datetime, bool]]] = defaultdict(list)
         self._results: dict[str, tuple[str, tuple[datetime, bool]]] = {}
         self._accounts: dict[str, str] = {}
+        # Leads given to a rep whose account keys are not in `_accounts` yet: indexed when an
+        # account owner is first asked for, so routing without account rules never pays for it.
+        self._unindexed: list[tuple[Mapping[str, object], str]] = []
         self.accounts: dict[str, Account] = {}
         self._book: AccountBook | None = None
         self._pools: defaultdict[str, dict[str, Waiting]] = defaultdict(dict)
@@ -86,6 +89,11 @@ class MemoryStore:
         return won, len(records) - won
 
     def account_owner(self, keys: Sequence[str]) -> str | None:
+        if self._unindexed:
+            for fields, given in self._unindexed:
+                for key in account_keys(fields):
+                    self._accounts[key] = given
+            self._unindexed.clear()
         for key in keys:
             lead_id = self._accounts.get(key)
             record = self.leads.get(lead_id) if lead_id else None
@@ -358,8 +366,7 @@ class MemoryStore:
         self._last_served[(rule, rep_id)] = self._sequence
         self._open[rep_id] += 1
         self._changes.append(rep_id)
-        for key in account_keys(record.lead.fields):
-            self._accounts[key] = record.lead.id
+        self._unindexed.append((record.lead.fields, record.lead.id))
 
     def _enqueue(self, record: LeadRecord, pool: str, now: datetime) -> None:
         self._sequence += 1
