@@ -8,9 +8,10 @@ assignments happen one after another and each sees the turns and counts the last
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import create_engine, event, select
@@ -22,10 +23,24 @@ from leadroute.storage.tables import RoutingState
 _WRITE = "leadroute_write"
 
 
+# How long a thread waits for its process's turn to write before giving up (the same as
+# SQLite's busy timeout): a writer stuck that long is a bug, which must fail, not hang.
+WRITER_WAIT_SECONDS = 30.0
+
+
+class WriterBusy(RuntimeError):
+    """Another thread of this process held the routing lock past WRITER_WAIT_SECONDS."""
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Database:
     engine: Engine
     sessions: sessionmaker[Session]
+    # One writing transaction at a time per process: the threads of a process queue here,
+    # waking the moment the last one commits, rather than in SQLite's busy-retry sleeps (up to
+    # 100 ms each) or as PostgreSQL backends waiting on the same row, each holding a pooled
+    # connection meanwhile. Processes still serialize on the database's own lock.
+    writer: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def is_sqlite(self) -> bool:
@@ -35,6 +50,19 @@ class Database:
     def writing(self) -> Iterator[Session]:
         """A transaction that holds the routing lock until it commits (or rolls back). Its
         session comes from `sessions`, so session events registered there apply (the outbox)."""
+        if not self.writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise WriterBusy(
+                f"no turn to write within {WRITER_WAIT_SECONDS:g} s: another thread of this "
+                "process holds the routing lock (a writing transaction inside another?)"
+            )
+        try:
+            with self._transaction() as session:
+                yield session
+        finally:
+            self.writer.release()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
         with self.engine.connect() as plain:
             connection = plain.execution_options(**{_WRITE: True})
             with self.sessions(bind=connection) as session, session.begin():
