@@ -61,6 +61,7 @@ def attempt_rule(
             )
         listed = tuple(reps[rep_id] for rep_id in owners)
     fields = lead.fields
+    moment.ledger.prefetch(rule.name, listed)
     found = answers.of(listed)
     skilled = reach.with_skills(
         ask, fields, rule_plan.has_all_required if ask.require_skills else None

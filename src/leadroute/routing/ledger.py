@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from leadroute.domain.reps import Status
+from leadroute.domain.reps import Rep, Status
 from leadroute.routing.account_book import AccountMatch
 
 
@@ -58,6 +58,12 @@ class Ledger(Protocol):
 
     def revision(self) -> int:
         """A number that changes whenever a rep's status, assignments or open count change."""
+        ...
+
+    def prefetch(self, rule: str, reps: Sequence[Rep]) -> None:
+        """A hint: the engine is about to weigh these reps under the rule. A ledger over a
+        database reads their state in one go here rather than a rep at a time; one in memory
+        has nothing to do."""
         ...
 
     def changed_since(self, revision: int) -> Sequence[str] | None:

@@ -1,4 +1,5 @@
-"""Importing leads from a CSV file: every row through intake, one transaction per row.
+"""Importing leads from a CSV file: every row through intake, as if posted, in batches of
+rows per transaction (services/batch_intake.py).
 
 A row is posted as the payload `{field: value}` (its trimmed, non-empty cells by field name)
 with the idempotency key `import:<sha256 of that payload>`, so running the same file again, or
@@ -9,6 +10,7 @@ file make one lead. A row whose `external_id` (per source) is already stored is 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 from collections import Counter
@@ -19,13 +21,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from leadroute.domain.errors import InvalidInput, Problem
-from leadroute.services.errors import Conflict
-from leadroute.services.intake import take_lead
+from leadroute.services.batch_intake import Submission, take_batch
 from leadroute.services.principals import Principal
 from leadroute.services.runtime import Runtime
-from leadroute.storage.tables import IdempotencyRow
 
 KEY_PREFIX = "import:"
+CHUNK_ROWS = 500  # rows read, normalised and taken in per batch_intake.take_batch call
 _DELIMITERS = ",;\t|"
 _SAMPLE = 64 * 1024
 
@@ -68,16 +69,16 @@ def import_csv(
     rejects: Path | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
-    """Import every data row of the CSV file at `path` through `take_lead`, each row in its own
-    transaction, so a refused row never undoes another and an interrupted import resumes where
-    it stopped when run again.
+    """Import every data row of the CSV file at `path` as `take_lead` would take it, several
+    rows per transaction (services/batch_intake.py): a refused row never undoes another, and an
+    interrupted import resumes where it stopped when run again.
 
     `mapping` names the lead field of a CSV column; other columns give the field named by their
     header (trimmed, lower-cased, spaces as `_`). `source` fills the `source` field of rows that
     have none. A row refused by normalisation, or with more cells than the header has columns,
     is appended to `rejects` (default `<stem>.rejects.csv` next to the file, rewritten at the
     first refused row of a run) as `line, reason, <the row's cells>`. `progress` is called with
-    the number of rows done after each row.
+    the number of rows done after each chunk of `CHUNK_ROWS` rows.
 
     Raises InvalidInput, with the file (and column) in the problem's path, for a file that is
     missing, not UTF-8 text, empty, or whose header a `mapping` column is not in.
@@ -111,58 +112,80 @@ def _import_rows(
     rejects: Path,
     progress: Callable[[int], None] | None,
 ) -> ImportSummary:
-    count = imported = skipped = rejected = 0
-    owners: Counter[str] = Counter()
-    pools: Counter[str] = Counter()
+    tally = _Tally()
     with _Rejects(rejects, columns) as refused:
-        for line, cells in rows:
-            count += 1
-            payload, reason = _payload(cells, columns, source)
-            body: Mapping[str, Any] | None = None
-            if reason is None:
-                body, reason = _take(runtime, caller, now, payload, columns)
-            if reason is not None:
-                rejected += 1
-                refused.add(line, cells, reason)
-            elif body is None:
-                skipped += 1
-            else:
-                imported += 1
-                _tally(body, owners, pools)
+        for chunk in _chunks(rows, CHUNK_ROWS):
+            _import_chunk(chunk, columns, runtime, caller, now, source, refused, tally)
             if progress is not None:
-                progress(count)
+                progress(tally.rows)
     return ImportSummary(
-        rows=count,
-        imported=imported,
-        skipped=skipped,
-        rejected=rejected,
-        owners=dict(owners),
-        pools=dict(pools),
-        rejects_file=rejects if rejected else None,
+        rows=tally.rows,
+        imported=tally.imported,
+        skipped=tally.skipped,
+        rejected=tally.rejected,
+        owners=dict(tally.owners),
+        pools=dict(tally.pools),
+        rejects_file=rejects if tally.rejected else None,
     )
 
 
-def _take(
+@dataclass(kw_only=True, slots=True)
+class _Tally:
+    rows: int = 0
+    imported: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    owners: Counter[str] = dataclasses.field(default_factory=Counter)
+    pools: Counter[str] = dataclasses.field(default_factory=Counter)
+
+
+def _chunks(
+    rows: Iterator[tuple[int, list[str]]], size: int
+) -> Iterator[list[tuple[int, list[str]]]]:
+    chunk: list[tuple[int, list[str]]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _import_chunk(
+    chunk: list[tuple[int, list[str]]],
+    columns: _Columns,
     runtime: Runtime,
     caller: Principal,
     now: Callable[[], datetime],
-    payload: dict[str, object],
-    columns: _Columns,
-) -> tuple[Mapping[str, Any] | None, str | None]:
-    """(answer body, None) for a new lead, (None, None) for a row already taken in,
-    (None, reason) for a row intake refuses."""
-    key = KEY_PREFIX + _digest(payload)
-    if _seen(runtime, caller, key):
-        return None, None
-    try:
-        answer = take_lead(
-            runtime=runtime, payload=payload, caller=caller, now=now(), idempotency_key=key
-        )
-    except Conflict:
-        return None, None
-    except InvalidInput as error:
-        return None, _reason(error, columns)
-    return answer.body, None
+    source: str | None,
+    refused: _Rejects,
+    tally: _Tally,
+) -> None:
+    """Take the chunk's rows in (services/batch_intake.py), then count them and write the
+    refused ones, in line order."""
+    reasons: list[str | None] = []
+    submissions: list[Submission] = []
+    for _line, cells in chunk:
+        payload, reason = _payload(cells, columns, source)
+        reasons.append(reason)
+        if reason is None:
+            submissions.append(Submission(payload=payload, key=KEY_PREFIX + _digest(payload)))
+    taken = iter(take_batch(runtime=runtime, submissions=submissions, caller=caller, now=now))
+    for (line, cells), unread in zip(chunk, reasons, strict=True):
+        tally.rows += 1
+        outcome = None if unread is not None else next(taken)
+        reason = unread
+        if outcome is not None and outcome.refused is not None:
+            reason = _reason(outcome.refused, columns)
+        if reason is not None:
+            tally.rejected += 1
+            refused.add(line, cells, reason)
+        elif outcome is None or outcome.body is None:
+            tally.skipped += 1
+        else:
+            tally.imported += 1
+            _tally(outcome.body, tally.owners, tally.pools)
 
 
 def _open(path: Path) -> IO[str]:
@@ -289,11 +312,6 @@ def _payload(
 def _digest(payload: Mapping[str, object]) -> str:
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _seen(runtime: Runtime, caller: Principal, key: str) -> bool:
-    with runtime.database.reading() as session:
-        return session.get(IdempotencyRow, (caller.key_id, key)) is not None
 
 
 def _reason(error: InvalidInput, columns: _Columns) -> str:

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadroute.domain.decisions import Decision
 from leadroute.normalize import Normalized, normalize_lead
 from leadroute.routing.duplicates import Keys, Original, keys_of, linked_decision, merges
 from leadroute.routing.intake import IntakeFacts, with_intake
+from leadroute.routing.ledger import Ledger
 from leadroute.services.accounts import match_for
 from leadroute.services.duplicates import find_original, merge_submission
 from leadroute.services.errors import Conflict
 from leadroute.services.ids import new_lead_id
-from leadroute.services.placing import keep_score, lead_of, place, route_and_record
+from leadroute.services.placing import (
+    activities_of,
+    keep_score,
+    lead_of,
+    place,
+    route_and_record,
+    seeded,
+)
 from leadroute.services.principals import Principal
 from leadroute.services.runtime import Routing, Runtime
 from leadroute.services.views import decision_view
@@ -32,6 +41,8 @@ class Answer:
 
     status_code: int
     body: dict[str, Any]
+    decision: Decision | None = field(default=None, compare=False)
+    """The routing decision of a new lead (not part of the answer: a batch reads it)."""
 
 
 def take_lead(
@@ -49,44 +60,73 @@ def take_lead(
     signature is answered the same whatever key sends it). A payload that cannot be a lead
     raises InvalidInput before anything is written."""
     normalized = normalize_lead(payload)
+    with runtime.database.writing() as session:
+        return take_in(
+            session,
+            runtime,
+            normalized,
+            payload=payload,
+            caller=caller,
+            now=now,
+            idempotency_key=idempotency_key,
+            idempotency_scope=idempotency_scope,
+        )
+
+
+def take_in(
+    session: Session,
+    runtime: Runtime,
+    normalized: Normalized,
+    *,
+    payload: object,
+    caller: Principal,
+    now: datetime,
+    idempotency_key: str | None = None,
+    idempotency_scope: str | None = None,
+    ledger: Ledger | None = None,
+) -> Answer:
+    """`take_lead` inside the caller's `Database.writing()` transaction, for a payload already
+    normalised (`normalize_lead(payload)`). Conflict is raised before this lead writes anything,
+    so the transaction can go on with other leads. `ledger` (services/batch_ledger.py) is the
+    routing state a batch keeps up to date between its leads; without it the state is read
+    afresh (placing.route_and_record)."""
     scope = idempotency_scope or caller.key_id
     fingerprint = _fingerprint(payload)
-    with runtime.database.writing() as session:
-        if idempotency_key is not None:
-            earlier = session.get(IdempotencyRow, (scope, idempotency_key))
-            if earlier is not None:
-                if earlier.request_hash != fingerprint:
-                    raise Conflict(
-                        "Idempotency-Key was already used with a different body",
-                        idempotency_key=idempotency_key,
-                    )
-                return Answer(status_code=earlier.status_code, body=earlier.response)
-        _refuse_duplicate(session, normalized)
-        routing = runtime.routing(session)
-        keys = keys_of(normalized.fields)
-        section = routing.router.config.duplicates
-        original = find_original(session, keys, section, now=now) if section else None
-        if section is not None and original is not None and merges(section, original):
-            answer = Answer(
-                status_code=200,
-                body=merge_submission(
-                    session, routing, original, normalized, now=now, actor=caller.actor
-                ),
-            )
-        else:
-            answer = _new_lead(session, routing, normalized, keys, original, now, caller)
-        if idempotency_key is not None:
-            session.add(
-                IdempotencyRow(
-                    principal=scope,
-                    key=idempotency_key,
-                    request_hash=fingerprint,
-                    status_code=answer.status_code,
-                    response=answer.body,
-                    created_at=now,
+    if idempotency_key is not None:
+        earlier = session.get(IdempotencyRow, (scope, idempotency_key))
+        if earlier is not None:
+            if earlier.request_hash != fingerprint:
+                raise Conflict(
+                    "Idempotency-Key was already used with a different body",
+                    idempotency_key=idempotency_key,
                 )
+            return Answer(status_code=earlier.status_code, body=earlier.response)
+    _refuse_duplicate(session, normalized)
+    routing = runtime.routing(session)
+    keys = keys_of(normalized.fields)
+    section = routing.router.config.duplicates
+    original = find_original(session, keys, section, now=now) if section else None
+    if section is not None and original is not None and merges(section, original):
+        answer = Answer(
+            status_code=200,
+            body=merge_submission(
+                session, routing, original, normalized, now=now, actor=caller.actor
+            ),
+        )
+    else:
+        answer = _new_lead(session, routing, normalized, keys, original, now, caller, ledger)
+    if idempotency_key is not None:
+        session.add(
+            IdempotencyRow(
+                principal=scope,
+                key=idempotency_key,
+                request_hash=fingerprint,
+                status_code=answer.status_code,
+                response=answer.body,
+                created_at=now,
             )
-        return answer
+        )
+    return answer
 
 
 def _new_lead(
@@ -97,6 +137,7 @@ def _new_lead(
     original: Original | None,
     now: datetime,
     caller: Principal,
+    ledger: Ledger | None,
 ) -> Answer:
     """Store the lead and route it; a linked duplicate goes to its original's owner or pool."""
     row = _new_lead_row(normalized, now=now, version=routing.version)
@@ -127,6 +168,10 @@ def _new_lead(
     if linked is not None:
         place(session, routing, row, linked, now=now, actor=caller.actor)
         decision = linked
+    elif ledger is not None:
+        decision = _route_on(
+            session, routing, row, ledger, now=now, actor=caller.actor, facts=facts
+        )
     else:
         decision = route_and_record(
             session, routing, row, now=now, actor=caller.actor, intake=facts
@@ -144,7 +189,29 @@ def _new_lead(
     }
     if original is not None:
         body["duplicate"] = {"of": original.lead_id, "matched": original.matched, "policy": "link"}
-    return Answer(status_code=201, body=body)
+    return Answer(status_code=201, body=body, decision=decision)
+
+
+def _route_on(
+    session: Session,
+    routing: Routing,
+    row: LeadRow,
+    ledger: Ledger,
+    *,
+    now: datetime,
+    actor: str,
+    facts: IntakeFacts,
+) -> Decision:
+    """`route_and_record` for a new lead on a ledger the caller keeps (the same engine calls,
+    the same `place`): placing.decide reads a fresh SqlLedger, which a batch cannot afford."""
+    router = routing.router
+    activities = activities_of(session, router, row.id)
+    lead = router.score(lead_of(row), activities=activities, now=now)
+    decision = router.route(lead, now=now, ledger=ledger, rng=seeded(row, now))
+    keep_score(row, lead)
+    decision = with_intake(decision, facts.step(lead))
+    place(session, routing, row, decision, now=now, actor=actor)
+    return decision
 
 
 def _new_lead_row(normalized: Normalized, *, now: datetime, version: int) -> LeadRow:

@@ -92,6 +92,26 @@ def place(
     """Apply a decision to a lead nobody owns: give or offer it to the rep, or queue it.
     A rep's SLA clock starts now, or for escalation at `sla_since` (an SLA re-assignment
     keeps counting from the first owner)."""
+    # Nothing here reads what it wrote (storage/owners.py `give` flushes first where it counts
+    # rows): the lead's changes go in one UPDATE at the next flush, not one per statement that
+    # would otherwise flush them; any later query of the transaction flushes them first.
+    with session.no_autoflush:
+        _place(
+            session, routing, row, decision, now=now, actor=actor, data=data, sla_since=sla_since
+        )
+
+
+def _place(
+    session: Session,
+    routing: Routing,
+    row: LeadRow,
+    decision: Decision,
+    *,
+    now: datetime,
+    actor: str,
+    data: dict[str, Any] | None,
+    sla_since: datetime | None,
+) -> None:
     view = decision_view(decision)
     version = routing.version
     if decision.verdict == DISQUALIFIED:
@@ -124,6 +144,7 @@ def place(
             rule=decision.rule,
             now=now,
             timezone=rep.timezone if rep else None,
+            flush=False,
         )
         kind = "lead.assigned"
         if decision.offer is not None:

@@ -48,7 +48,7 @@ def roster_with(
         reps = routing.router.config.reps
         if caller.role is Role.REP:
             reps = tuple(rep for rep in reps if rep.id == caller.rep_id)
-        ledger = SqlLedger.load(session, reps, now)
+        ledger = SqlLedger.load(session, reps, now, eager=True)
         return {"version": routing.version, "reps": [view(rep, ledger, now) for rep in reps]}
 
 

@@ -1,7 +1,8 @@
 """The engine's Ledger over the database: a snapshot read inside the routing transaction.
 
-`SqlLedger.load` reads the small state tables (statuses, loads, cap counters, rotations) in four
-statements whatever the number of leads; counts the counters cannot answer (a window the counters
+`SqlLedger.load` reads the small state tables (statuses, loads, cap counters, rotations) for
+the reps and rules a decision weighs, a rule's candidates at a time (`prefetch`), whatever the
+number of leads; counts the counters cannot answer (a window the counters
 do not hold, catch-up counts per rule, outcomes, account owners) are read on demand and kept for
 the rest of the decision; accounts are matched as storage/accounts.py says. Made once per
 transaction, it never sees its own writes.
@@ -49,47 +50,100 @@ class SqlLedger:
     last: dict[str, int]
     counters: dict[tuple[str, str], Counter]
     rotations: dict[tuple[str, str], tuple[int | None, float]]
+    # Reps whose rows are not read yet, and rules whose rotation is read; None: everything is
+    # (a ledger built with every row, as services/batch_ledger.py does).
+    unread: set[str] | None = None
+    rules_read: set[str] | None = None
     _counts: dict[tuple[object, ...], int] = field(default_factory=dict)
     _outcome_tables: dict[datetime | None, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, session: Session, reps: Sequence[Rep], now: datetime) -> SqlLedger:
-        statuses = {
-            row.rep_id: Status(availability=Availability(row.availability), until=row.until)
-            for row in session.scalars(select(RepStatusRow))
-        }
-        open_counts: dict[str, int] = {}
-        last: dict[str, int] = {}
-        for load in session.scalars(select(RepLoad)):
-            open_counts[load.rep_id] = load.open
-            if load.last_sequence is not None:
-                last[load.rep_id] = load.last_sequence
-        counters = {
-            (row.rep_id, row.window): Counter(
-                starts=row.starts, count=row.count, last_at=row.last_at
-            )
-            for row in session.scalars(select(CapCounter))
-        }
-        rotations = {
-            (row.rule, row.rep_id): (row.last_sequence, row.credit)
-            for row in session.scalars(select(Rotation))
-        }
-        return cls(
+    def load(
+        cls, session: Session, reps: Sequence[Rep], now: datetime, *, eager: bool = False
+    ) -> SqlLedger:
+        """A ledger that reads a rep's rows when the engine first asks about the rep, those of
+        a rule's candidates in one go (`prefetch`), and a rule's rotation when first asked: so a
+        decision reads the reps it weighs, not every rep of the routing file. `eager` reads
+        every rep's rows at once (views of all reps)."""
+        ledger = cls(
             session=session,
             now=now,
             reps={rep.id: rep for rep in reps},
-            statuses=statuses,
-            open=open_counts,
-            last=last,
-            counters=counters,
-            rotations=rotations,
+            statuses={},
+            open={},
+            last={},
+            counters={},
+            rotations={},
+            unread=set(),
+            rules_read=set(),
         )
+        if eager:
+            ledger._read_reps(None)
+            ledger._read_rotations(None)
+        else:
+            ledger.unread = {rep.id for rep in reps}
+        return ledger
+
+    def prefetch(self, rule: str, reps: Sequence[Rep]) -> None:
+        if self.unread:
+            wanted = [rep.id for rep in reps if rep.id in self.unread]
+            if wanted:
+                self._read_reps(wanted)
+        if self.rules_read is not None and rule not in self.rules_read:
+            self._read_rotations(rule)
+
+    def _need(self, rep_id: str) -> None:
+        if self.unread and rep_id in self.unread:
+            self._read_reps([rep_id])
+
+    def _need_rule(self, rule: str) -> None:
+        if self.rules_read is not None and rule not in self.rules_read:
+            self._read_rotations(rule)
+
+    def _read_reps(self, rep_ids: list[str] | None) -> None:
+        """The status, load and cap counters of these reps (all with None). Plain columns, not
+        ORM rows: nothing to build per row, and no row of these tables left in the session
+        that storage/owners.py's statements would make stale."""
+        statuses = select(RepStatusRow.rep_id, RepStatusRow.availability, RepStatusRow.until)
+        loads = select(RepLoad.rep_id, RepLoad.open, RepLoad.last_sequence)
+        counters = select(
+            CapCounter.rep_id, CapCounter.window, CapCounter.starts, CapCounter.count,
+            CapCounter.last_at,
+        )  # fmt: skip
+        if rep_ids is not None:
+            statuses = statuses.where(RepStatusRow.rep_id.in_(rep_ids))
+            loads = loads.where(RepLoad.rep_id.in_(rep_ids))
+            counters = counters.where(CapCounter.rep_id.in_(rep_ids))
+            if self.unread is not None:
+                self.unread.difference_update(rep_ids)
+        for rep_id, availability, until in self.session.execute(statuses):
+            self.statuses[rep_id] = Status(availability=Availability(availability), until=until)
+        for rep_id, count, sequence in self.session.execute(loads):
+            self.open[rep_id] = count
+            if sequence is not None:
+                self.last[rep_id] = sequence
+        for rep_id, window, starts, count, last_at in self.session.execute(counters):
+            self.counters[(rep_id, window)] = Counter(starts=starts, count=count, last_at=last_at)
+
+    def _read_rotations(self, rule: str | None) -> None:
+        """The round-robin turns and weighted credits of the rule (every rule with None)."""
+        query = select(Rotation.rule, Rotation.rep_id, Rotation.last_sequence, Rotation.credit)
+        if rule is not None:
+            query = query.where(Rotation.rule == rule)
+            if self.rules_read is not None:
+                self.rules_read.add(rule)
+        else:
+            self.rules_read = None
+        for name, rep_id, sequence, credit in self.session.execute(query):
+            self.rotations[(name, rep_id)] = (sequence, credit)
 
     def status(self, rep_id: str) -> Status | None:
+        self._need(rep_id)
         return self.statuses.get(rep_id)
 
     def assigned_since(self, rep_id: str, since: datetime) -> int:
         rep = self.reps.get(rep_id)
+        self._need(rep_id)
         if rep is not None:
             for window in CAP_WINDOWS:
                 if window_start(window, self.now, rep.timezone) != since:
@@ -102,12 +156,15 @@ class SqlLedger:
         return self._count_assigned(rep_id, since)
 
     def open_count(self, rep_id: str) -> int:
+        self._need(rep_id)
         return self.open.get(rep_id, 0)
 
     def last_assigned(self, rep_id: str) -> int | None:
+        self._need(rep_id)
         return self.last.get(rep_id)
 
     def last_served(self, rule: str, rep_id: str) -> int | None:
+        self._need_rule(rule)
         entry = self.rotations.get((rule, rep_id))
         return entry[0] if entry else None
 
@@ -130,6 +187,7 @@ class SqlLedger:
         return self._counts[key]
 
     def credit(self, rule: str, rep_id: str) -> float:
+        self._need_rule(rule)
         entry = self.rotations.get((rule, rep_id))
         return entry[1] if entry else 0.0
 

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from leadroute.domain.decisions import Decision
 from leadroute.domain.leads import Lead
-from leadroute.domain.reps import Status
+from leadroute.domain.reps import Rep, Status
 from leadroute.domain.timers import Holding, Timer
 from leadroute.routing.account_book import Account, AccountBook, AccountMatch
 from leadroute.routing.accounts import account_keys
@@ -110,6 +110,9 @@ class MemoryStore:
 
     def revision(self) -> int:
         return len(self._changes)
+
+    def prefetch(self, rule: str, reps: Sequence[Rep]) -> None:
+        pass  # everything is in memory already
 
     def changed_since(self, revision: int) -> Sequence[str] | None:
         return self._changes[revision:] if 0 <= revision <= len(self._changes) else None

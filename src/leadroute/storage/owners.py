@@ -33,11 +33,14 @@ CLOSED = frozenset({"won", "lost", "disqualified"})
 
 
 def next_sequence(session: Session) -> int:
-    """The next number of the rotation sequence (later assignments get higher numbers)."""
-    session.execute(
-        update(RoutingState).where(RoutingState.id == 1).values(sequence=RoutingState.sequence + 1)
+    """The next number of the rotation sequence (later assignments get higher numbers), in one
+    statement (`UPDATE ... RETURNING`)."""
+    value: int | None = session.scalar(
+        update(RoutingState)
+        .where(RoutingState.id == 1)
+        .values(sequence=RoutingState.sequence + 1)
+        .returning(RoutingState.sequence)
     )
-    value = session.scalar(select(RoutingState.sequence).where(RoutingState.id == 1))
     if value is None:
         raise RuntimeError("routing_state is missing: run `leadroute migrate`")
     return value
@@ -51,8 +54,11 @@ def give(
     rule: str,
     now: datetime,
     timezone: tzinfo | None,
+    flush: bool = True,
 ) -> None:
-    """Make `rep_id` the lead's owner (the caller has ended any earlier assignment).
+    """Make `rep_id` the lead's owner (the caller has ended any earlier assignment). With
+    `flush=False` the assignment and the lead's changes are left to the session's next flush
+    (services/placing.py changes the lead further and lets the commit write it once).
 
     A lead taken from a pool keeps `pool_entered` and `pooled_at`: released or returned, it
     goes back to its old place (the claim sets `claimed_from` after this).
@@ -68,22 +74,55 @@ def give(
         keys=("rep_id",),
         changes={"open": RepLoad.open + 1, "last_sequence": sequence},
     )
-    zone = timezone or UTC
+    _count_in_caps(session, rep_id, now=now, zone=timezone or UTC)
+    _upsert(
+        session,
+        Rotation,
+        {"rule": rule, "rep_id": rep_id, "last_sequence": sequence, "credit": 0.0},
+        keys=("rule", "rep_id"),
+        changes={"last_sequence": sequence},
+    )
+    _upsert_many(
+        session,
+        AccountKey,
+        [{"key": key, "lead_id": lead.id} for key in account_keys(lead.fields)],
+        keys=("key",),
+        replace=("lead_id",),
+    )
+    if flush:
+        session.flush()
+
+
+def _count_in_caps(session: Session, rep_id: str, *, now: datetime, zone: tzinfo) -> None:
+    """Count one assignment at `now` in the rep's cap counters (one per window of
+    CAP_WINDOWS): one read of the rep's counters and one write of them all, whatever the
+    number of windows. The assignment itself must be added to the session already."""
+    held = {
+        window: (starts, count, last_at)
+        for window, starts, count, last_at in session.execute(
+            select(
+                CapCounter.window, CapCounter.starts, CapCounter.count, CapCounter.last_at
+            ).where(CapCounter.rep_id == rep_id)
+        )
+    }
+    rows: list[dict[str, Any]] = []
     for window in CAP_WINDOWS:
         starts = window_start(window, now, zone)
-        current = session.get(CapCounter, (rep_id, window))
+        current = held.get(window)
         if current is None:
-            session.add(
-                CapCounter(rep_id=rep_id, window=window, starts=starts, count=1, last_at=now)
+            rows.append(
+                {"rep_id": rep_id, "window": window, "starts": starts, "count": 1, "last_at": now}
             )
             continue
-        if current.starts == starts:
-            current.count += 1
-        elif current.starts < starts:
+        since, count, last_at = current
+        if since == starts:
+            count += 1
+        elif since < starts:
             # A new window, or the rep's zone changed: count what the window already holds
-            # (this assignment included, as the query flushes it first).
-            current.starts = starts
-            current.count = (
+            # (this assignment included).
+            session.flush()
+            since = starts
+            count = (
                 session.scalar(
                     select(func.count())
                     .select_from(AssignmentRow)
@@ -95,29 +134,28 @@ def give(
                 )
                 or 1
             )
-        elif now >= current.starts:
+        elif now >= since:
             # The rep's zone moved east: this window began before the counter's, and the
             # counter (everything since its start) holds this assignment too.
-            current.count += 1
+            count += 1
         # else: `now` was read before a request stamped in the next window took the lock; the
         # counter already counts that window, which this assignment is not in.
-        current.last_at = max(current.last_at, now)
-    _upsert(
-        session,
-        Rotation,
-        {"rule": rule, "rep_id": rep_id, "last_sequence": sequence, "credit": 0.0},
-        keys=("rule", "rep_id"),
-        changes={"last_sequence": sequence},
-    )
-    for key in account_keys(lead.fields):
-        _upsert(
-            session,
-            AccountKey,
-            {"key": key, "lead_id": lead.id},
-            keys=("key",),
-            changes={"lead_id": lead.id},
+        rows.append(
+            {
+                "rep_id": rep_id,
+                "window": window,
+                "starts": since,
+                "count": count,
+                "last_at": max(last_at, now),
+            }
         )
-    session.flush()
+    _upsert_many(
+        session,
+        CapCounter,
+        rows,
+        keys=("rep_id", "window"),
+        replace=("starts", "count", "last_at"),
+    )
 
 
 def take_back(
@@ -151,9 +189,15 @@ def take_back(
 
 def _uncount(session: Session, rep_id: str, assigned_at: datetime) -> None:
     """Take one assignment made at `assigned_at` off the rep's cap counters that count it."""
-    for counter in session.scalars(select(CapCounter).where(CapCounter.rep_id == rep_id)):
-        if counter.starts <= assigned_at and counter.count > 0:
-            counter.count -= 1
+    session.execute(
+        update(CapCounter)
+        .where(
+            CapCounter.rep_id == rep_id,
+            CapCounter.starts <= assigned_at,
+            CapCounter.count > 0,
+        )
+        .values(count=CapCounter.count - 1)
+    )
 
 
 def change_load(session: Session, rep_id: str, delta: int) -> None:
@@ -182,15 +226,13 @@ def back_to_pool(lead: LeadRow, *, now: datetime) -> str:
 
 
 def add_credits(session: Session, rule: str, credits: Sequence[tuple[str, float]]) -> None:
-    """Apply the weighted selector's credit changes for the rule."""
-    for rep_id, delta in credits:
-        _upsert(
-            session,
-            Rotation,
-            {"rule": rule, "rep_id": rep_id, "last_sequence": None, "credit": delta},
-            keys=("rule", "rep_id"),
-            changes={"credit": Rotation.credit + delta},
-        )
+    """Apply the weighted selector's credit changes for the rule: one statement for every rep
+    of the team (the selector changes each candidate's credit)."""
+    rows = [
+        {"rule": rule, "rep_id": rep_id, "last_sequence": None, "credit": delta}
+        for rep_id, delta in credits
+    ]
+    _upsert_many(session, Rotation, rows, keys=("rule", "rep_id"), add=("credit",))
 
 
 def log(
@@ -234,3 +276,39 @@ def _upsert(
         return
     statement = maker(table).values(**values)
     session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
+
+
+_ROWS_PER_STATEMENT = 1000  # well under SQLite's and PostgreSQL's bound-parameter limits
+
+
+def _upsert_many(
+    session: Session,
+    table: type[Base],
+    rows: Sequence[dict[str, Any]],
+    *,
+    keys: tuple[str, ...],
+    replace: tuple[str, ...] = (),
+    add: tuple[str, ...] = (),
+) -> None:
+    """Insert the rows, or for a key that exists set the `replace` columns to the new values
+    and add the new values to the `add` columns: one multi-row statement (per thousand rows),
+    not one per row. The rows must have distinct keys."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        for values in rows:
+            _upsert(
+                session,
+                table,
+                values,
+                keys=keys,
+                changes={name: values[name] for name in replace}
+                | {name: getattr(table, name) + values[name] for name in add},
+            )
+        return
+    maker = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for first in range(0, len(rows), _ROWS_PER_STATEMENT):
+        statement = maker(table).values(list(rows[first : first + _ROWS_PER_STATEMENT]))
+        changes: dict[str, Any] = {name: statement.excluded[name] for name in replace}
+        for name in add:
+            changes[name] = getattr(table, name) + statement.excluded[name]
+        session.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
