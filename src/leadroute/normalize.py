@@ -14,9 +14,10 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from leadroute.domain.errors import InvalidInput, Problem
 from leadroute.domain.leads import STANDARD_FIELDS, Lead
@@ -49,6 +50,15 @@ _GROUPED = re.compile(
     r"(?P<whole>\d{1,3}(?:(?P<sep>[.,])\d{3})+)(?:(?!(?P=sep))[.,](?P<frac>\d+))?"
 )
 _PLAIN = re.compile(r"(?P<whole>\d+)(?:[.,](?P<frac>\d+))?")
+# Addresses every validator accepts as they are (a dot-atom of letters, digits, _ + - before the
+# @; letter-digit-hyphen labels ending in an alphabetic top-level domain after it): `_email`
+# lower-cases them itself; email_validator reads anything else. tests/unit/test_normalize_fast.py
+# checks the two agree.
+_PLAIN_LOCAL = re.compile(r"[A-Za-z0-9_+-]{1,64}(?:\.[A-Za-z0-9_+-]+)*\Z")
+_PLAIN_DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
+_SPECIAL_USE = tuple(SPECIAL_USE_DOMAIN_NAMES)
+# Values repeat from lead to lead (countries, regions, sizes): their readings are remembered.
+_REMEMBERED = 4096
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _HOST = re.compile(r"[^\s/@:?#]+\.[^\s/@:?#.]+")
 
@@ -181,22 +191,49 @@ def _email(text: str, fields: dict[str, object]) -> Outcome:
     """The validated address lower-cased (and `domain` when missing), or why it is not one."""
     if "@" not in text:
         return text, "not a valid address (missing @)"
-    try:
-        address = validate_email(text, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        reason = str(error).rstrip(".")
-        return text, f"not a valid address ({reason[:1].lower()}{reason[1:]})"
+    if _plain_address(text):
+        address = text.lower()
+    else:
+        try:
+            address = validate_email(text, check_deliverability=False).normalized.lower()
+        except EmailNotValidError as error:
+            reason = str(error).rstrip(".")
+            return text, f"not a valid address ({reason[:1].lower()}{reason[1:]})"
     fields.setdefault("domain", address.rsplit("@", 1)[1])
     return address, None
 
 
-def _domain(text: str, _fields: dict[str, object]) -> Outcome:
+def _plain_address(text: str) -> bool:
+    """Whether the address is of the plain ASCII kind email_validator (without DNS) accepts
+    and writes back unchanged but for the domain's case: one @, a dot-atom local part, a
+    host name of at most 253 characters under an alphabetic top-level domain, no
+    `--` (Punycode, reserved labels) and no special-use name (`.test`, `.local`, ...)."""
+    local, at, domain = text.partition("@")
+    if len(text) > 254 or len(domain) > 253 or "@" in domain or "--" in domain or not at:
+        return False
+    if not (_PLAIN_LOCAL.match(local) and _PLAIN_DOMAIN.match(domain)):
+        return False
+    host = domain.lower()
+    return not any(host == name or host.endswith("." + name) for name in _SPECIAL_USE)
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _domain_of(text: str) -> Outcome:
     host = _SCHEME.sub("", text.lower())
     host = re.split(r"[/?#:]", host, maxsplit=1)[0].rstrip(".").removeprefix("www.")
     return (host, None) if _HOST.fullmatch(host) else (text, f"not a domain name {_show(text)}")
 
 
+def _domain(text: str, _fields: dict[str, object]) -> Outcome:
+    return _domain_of(text)
+
+
 def _country(text: str, _fields: dict[str, object]) -> Outcome:
+    return _country_of(text)
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _country_of(text: str) -> Outcome:
     folded = _fold(text)
     code = country_code(text) or _COUNTRY_ALIASES.get(folded)
     code = code or (country_code(folded) if folded else None)
@@ -231,7 +268,11 @@ def _phone(text: str, fields: dict[str, object]) -> Outcome:
     """E.164 when valid, read in the lead's country (or its region's) unless it starts with +."""
     region = fields.get("region")
     prefix = region.split("-", 1)[0] if isinstance(region, str) and "-" in region else None
-    country = _known_country(fields.get("country")) or _known_country(prefix)
+    return _phone_in(text, _known_country(fields.get("country")) or _known_country(prefix))
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _phone_in(text: str, country: str | None) -> Outcome:
     try:
         number = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException as error:
@@ -277,6 +318,17 @@ _STEPS: dict[str, Callable[[str, dict[str, object]], Outcome]] = {
 
 
 def _numeric(name: str, value: object) -> Outcome:
+    if isinstance(value, str):
+        return _numeric_text(name, value)
+    return _numeric_value(name, value)
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _numeric_text(name: str, value: str) -> Outcome:
+    return _numeric_value(name, value)
+
+
+def _numeric_value(name: str, value: object) -> Outcome:
     number = _number(value)
     if number is None:
         return value, f"not a number {_show(value)}"

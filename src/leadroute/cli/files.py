@@ -66,6 +66,14 @@ def replay(
     scenario: Annotated[Path, typer.Argument(help="Scenario: one JSON event per line.")],
     seed: Annotated[int, typer.Option(help="Seed of the random selector.")] = 0,
     model: ModelOption = None,
+    trace: Annotated[
+        bool,
+        typer.Option(
+            "--trace/--no-trace",
+            help="Print each decision's trace (--no-trace: its line without the `trace` key, "
+            "for bulk runs; the decisions are the same).",
+        ),
+    ] = True,
 ) -> None:
     """Run a scenario through the engine and print one JSON line per decision or action."""
     config = _load(routing)
@@ -80,7 +88,7 @@ def replay(
     except InvalidInput as error:
         raise fail(error) from None
     out = sys.stdout
-    run = Replay(config, seed=seed, predictor=predictor)
+    run = Replay(config, seed=seed, predictor=predictor, trace=trace)
     for line in run.run(events):
         out.write(render(line) + "\n")
 

@@ -33,6 +33,16 @@ class CandidateNote:
 
 Explanation = tuple[str, tuple[CandidateNote, ...]]
 
+CAP_SKIP_PREFIX = "cap "
+"""How the caps filter's reasons start ("cap day 20/20", "cap open 40/40"; routing/filters.py)."""
+
+
+def capped_notes(notes: tuple[CandidateNote, ...]) -> tuple[str, ...]:
+    """The reps these notes skip because a cap was full."""
+    return tuple(
+        note.rep for note in notes if not note.eligible and note.reason.startswith(CAP_SKIP_PREFIX)
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class Written:
@@ -42,6 +52,9 @@ class Written:
 
     def __call__(self) -> Explanation:
         return self.explanation
+
+    def capped(self) -> tuple[str, ...]:
+        return capped_notes(self.explanation[1])
 
 
 @dataclass(frozen=True, kw_only=True, slots=True, eq=False)
@@ -71,11 +84,7 @@ class RuleTrace:
         return self.explain()[1]
 
     def as_dict(self) -> dict[str, object]:
-        detail, candidates = self.explain()
-        entry: dict[str, object] = {"rule": self.rule, "matched": self.matched, "why": detail}
-        if candidates:
-            entry["candidates"] = [note.as_dict() for note in candidates]
-        return entry
+        return _step_dict(self.rule, self.matched, self.explain)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RuleTrace):
@@ -141,8 +150,22 @@ class Decision:
             for rule, matched, explain in self.steps
         )
 
-    def as_dict(self) -> dict[str, object]:
-        """The decision as replay prints it; `experiment` and `arm` only when it has them."""
+    def capped(self) -> tuple[str, ...]:
+        """The reps the trace skips because a cap was full, in order of first mention, each
+        once: what `reports.facts.capped_reps` reads from `as_dict()["trace"]`, without
+        writing the trace. A step's `explain` may answer it cheaply with a `capped()` method
+        of its own; a step whose rule did not match considered no rep, so skipped none."""
+        found: dict[str, None] = {}
+        for _, matched, explain in self.steps:
+            if not matched:
+                continue
+            ask: Callable[[], tuple[str, ...]] | None = getattr(explain, "capped", None)
+            found.update(dict.fromkeys(ask() if ask is not None else capped_notes(explain()[1])))
+        return tuple(found)
+
+    def as_dict(self, *, trace: bool = True) -> dict[str, object]:
+        """The decision as replay prints it; `experiment` and `arm` only when it has them;
+        without `trace` when told (the rest is the same, key for key)."""
         out: dict[str, object] = {
             "lead": self.lead_id,
             "rep": self.rep,
@@ -152,5 +175,15 @@ class Decision:
         }
         if self.experiment is not None:
             out["experiment"], out["arm"] = self.experiment, self.arm
-        out["trace"] = [entry.as_dict() for entry in self.trace]
+        if trace:
+            out["trace"] = [_step_dict(*step) for step in self.steps]
         return out
+
+
+def _step_dict(rule: str, matched: bool, explain: Callable[[], Explanation]) -> dict[str, object]:
+    """One trace entry as `RuleTrace.as_dict` and replay print it."""
+    detail, candidates = explain()
+    entry: dict[str, object] = {"rule": rule, "matched": matched, "why": detail}
+    if candidates:
+        entry["candidates"] = [note.as_dict() for note in candidates]
+    return entry

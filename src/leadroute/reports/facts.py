@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from leadroute.domain.decisions import CAP_SKIP_PREFIX
+
 WON, LOST = "won", "lost"
 
 
@@ -60,7 +62,14 @@ def speeds_to_lead(facts: Sequence[LeadFact]) -> list[float]:
     ]
 
 
-CAP_SKIP_PREFIX = "cap "
+def decision_capped(line: Mapping[str, object]) -> tuple[str, ...]:
+    """The reps a decision line (replay's, or a stored decision's) skipped because a cap was
+    full: its `capped` list when the replay wrote one (`Decision.capped`, the trace left out),
+    else what its `trace` says."""
+    listed = line.get("capped")
+    if isinstance(listed, list):
+        return tuple(rep for rep in listed if isinstance(rep, str))
+    return capped_reps(line.get("trace"))
 
 
 def capped_reps(trace: object) -> tuple[str, ...]:

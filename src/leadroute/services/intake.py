@@ -30,7 +30,7 @@ from leadroute.services.placing import (
 )
 from leadroute.services.principals import Principal
 from leadroute.services.runtime import Routing, Runtime
-from leadroute.services.views import decision_view
+from leadroute.services.views import stored_view
 from leadroute.storage.owners import log
 from leadroute.storage.tables import IdempotencyRow, LeadRow
 
@@ -185,7 +185,7 @@ def _new_lead(
         "grade": row.grade,
         "account": row.account_id,
         "issues": list(normalized.issues),
-        "decision": decision_view(decision),
+        "decision": stored_view(session, row.id, decision),
     }
     if original is not None:
         body["duplicate"] = {"of": original.lead_id, "matched": original.matched, "policy": "link"}

@@ -27,6 +27,7 @@ from leadroute.notify.webhooks import ASSIGNING, STATUS_CHANGED, webhook_body, w
 from leadroute.services.errors import NotFound
 from leadroute.services.runtime import Runtime
 from leadroute.storage.deliveries import active_subscriptions, add_delivery
+from leadroute.storage.state import stamp_of
 from leadroute.storage.tables import EventRow, LeadRow
 
 EVENTS = "events"  # storage/owners.py `log` appends here
@@ -59,6 +60,7 @@ class Outbox:
     runtime: Runtime
     messages: Messages
     _directories: dict[int, Directory] = field(default_factory=dict)
+    _kept_subscriptions: tuple[int, tuple[Subscription, ...]] | None = None
 
     def before_commit(self, session: Session) -> None:
         logged: list[EventRow] = session.info.pop(EVENTS, None) or []
@@ -68,7 +70,7 @@ class Outbox:
             return
         directory = self._directory(session)
         notifying = directory is not None and directory.has_channels
-        subscriptions = active_subscriptions(session)
+        subscriptions = self._subscriptions(session)
         if not notifying and not subscriptions:
             return
         session.flush()  # the events get their ids
@@ -85,6 +87,18 @@ class Outbox:
                 _webhooks(session, subscriptions, kind, item, lead)
         if subscriptions:
             _status_changes(session, subscriptions, events, leads, statuses)
+
+    def _subscriptions(self, session: Session) -> tuple[Subscription, ...]:
+        """The active webhook subscriptions: kept while `routing_state.webhooks_revision` holds
+        (a writing transaction knows it without asking, storage/state.py), else read."""
+        stamped = stamp_of(session)
+        kept = self._kept_subscriptions
+        if stamped is not None and kept is not None and kept[0] == stamped.webhooks_revision:
+            return kept[1]
+        subscriptions = active_subscriptions(session)
+        if stamped is not None:
+            self._kept_subscriptions = (stamped.webhooks_revision, subscriptions)
+        return subscriptions
 
     def _directory(self, session: Session) -> Directory | None:
         try:

@@ -26,7 +26,7 @@ from leadroute.routing.qualify import DISQUALIFIED, NURTURE
 from leadroute.scoring.points import Activity
 from leadroute.services.runtime import Routing
 from leadroute.services.sla_clock import start_sla
-from leadroute.services.views import decision_view
+from leadroute.services.views import decision_view, remember_view
 from leadroute.storage.ledger import SqlLedger
 from leadroute.storage.owners import add_credits, enqueue, give, log
 from leadroute.storage.tables import ActivityRow, DecisionRow, LeadRow
@@ -113,6 +113,7 @@ def _place(
     sla_since: datetime | None,
 ) -> None:
     view = decision_view(decision)
+    remember_view(session, row.id, view)
     version = routing.version
     if decision.verdict == DISQUALIFIED:
         _disqualify(session, routing, row, decision, now=now, actor=actor)

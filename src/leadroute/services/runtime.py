@@ -16,6 +16,7 @@ from leadroute.scoring.predictor import Predictor
 from leadroute.services.errors import NotFound
 from leadroute.storage.database import Database
 from leadroute.storage.owners import log
+from leadroute.storage.state import forget, stamp_of
 from leadroute.storage.tables import RoutingState, RoutingVersion
 
 
@@ -34,6 +35,9 @@ _IN_FORCE = "routing_in_force"  # session.info: the Routing in force, read once 
 
 def version_in_force(session: Session) -> int | None:
     """The number of the routing version in force (None before any is stored)."""
+    stamped = stamp_of(session)
+    if stamped is not None:
+        return stamped.version
     return session.scalar(select(RoutingState.version).where(RoutingState.id == 1))
 
 
@@ -110,6 +114,7 @@ def store_routing(
     session.flush()
     session.execute(update(RoutingState).where(RoutingState.id == 1).values(version=row.id))
     session.info.pop(_IN_FORCE, None)
+    forget(session)
     log(
         session,
         "routing.updated",

@@ -21,6 +21,21 @@ def decision_view(decision: Decision) -> dict[str, Any]:
     return view
 
 
+_VIEWS = "decision_views"  # session.info: lead id -> the view of its latest decision
+
+
+def remember_view(session: Session, lead_id: str, view: dict[str, Any]) -> None:
+    """Keep the view of the decision just stored for the lead, for the answer to the same
+    request: writing the trace's sentences is the dear part of a view."""
+    session.info.setdefault(_VIEWS, {})[lead_id] = view
+
+
+def stored_view(session: Session, lead_id: str, decision: Decision) -> dict[str, Any]:
+    """The view `remember_view` kept for the lead in this session, else the decision's."""
+    kept = session.info.get(_VIEWS, {}).pop(lead_id, None)
+    return dict(kept) if kept is not None else decision_view(decision)
+
+
 def lead_summary(row: LeadRow) -> dict[str, Any]:
     """A lead as lists show it."""
     return {

@@ -20,6 +20,7 @@ from leadroute.services.principals import Principal
 from leadroute.services.runtime import Runtime
 from leadroute.storage.outbox_tables import WebhookRow
 from leadroute.storage.owners import log
+from leadroute.storage.state import touch_webhooks
 
 MAX_URL = 2000
 
@@ -57,6 +58,7 @@ def create_webhook(
     )
     with runtime.database.writing() as session:
         session.add(row)
+        touch_webhooks(session)
         log(session, "webhook.created", at=now, actor=caller.actor, data=webhook_view(row))
     view = webhook_view(row)
     if made:
@@ -80,6 +82,7 @@ def delete_webhook(*, runtime: Runtime, webhook_id: str, caller: Principal, now:
         if row is None or not row.active:
             raise NotFound(f"webhook {webhook_id} does not exist")
         row.active, row.deleted_at = False, now
+        touch_webhooks(session)
         log(session, "webhook.deleted", at=now, actor=caller.actor, data={"id": row.id})
 
 

@@ -24,12 +24,17 @@ Line = dict[str, object]
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class World:
-    """Everything a replay changes or reads, shared by its handlers."""
+    """Everything a replay changes or reads, shared by its handlers; and what its decision
+    lines hold besides the decision: the `trace` (DESIGN §4), and `capped`, the reps the
+    decision skipped because a cap was full (what reports read from the trace, for a replay
+    that leaves the trace out)."""
 
     router: Router
     rng: Random
     store: MemoryStore
     timers: TimerQueue
+    trace: bool = True
+    capped: bool = False
 
     @property
     def config(self) -> RoutingConfig:
@@ -97,7 +102,9 @@ def _started(
     """Start the offer's timeout, the owner's SLA or the pool's max_wait; the decision line,
     with the offer (`number` counts every rep the lead was offered to) and who qualified the
     lead."""
-    line = decision.as_dict()
+    line = decision.as_dict(trace=world.trace)
+    if world.capped:
+        line["capped"] = list(decision.capped())
     lead_id = record.lead.id
     if decision.rep is not None and decision.offer is not None:
         number = len(record.offered)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from leadroute.reports.facts import capped_reps
+from leadroute.reports.facts import decision_capped
 from leadroute.routing.config import RoutingConfig
 from leadroute.simulate.decisions import Line
 from leadroute.simulate.history import LOST, WON, Arrival
@@ -111,8 +111,9 @@ def place_all(
     progress: Progress | None = None,
 ) -> Placements:
     """Run the history through a fresh HistoryReplay of `config` and read each arrival's
-    decision from the replay's own output lines."""
-    run = HistoryReplay(config, seed=seed)
+    decision from the replay's own output lines (without their traces: only the reps skipped
+    for a full cap are read from them, and `capped` tells those)."""
+    run = HistoryReplay(config, seed=seed, trace=False, capped=True)
     events = events_of(arrivals, rep_ids(config), close_after=close_after)
     found: dict[str, Placement] = {}
     reassigned = 0
@@ -138,7 +139,7 @@ def _placement(line: Line) -> Placement:
         rep=rep if isinstance(rep, str) else None,
         pool=pool if isinstance(pool, str) else None,
         rule=rule if isinstance(rule, str) else None,
-        capped=capped_reps(line.get("trace")),
+        capped=decision_capped(line),
     )
 
 

@@ -45,7 +45,12 @@ _FIRED: dict[TimerKind, Callable[[World, Timer], list[Line]]] = {
 
 
 class Replay:
-    """Runs scenario events through a Router on a MemoryStore (a fresh one unless given)."""
+    """Runs scenario events through a Router on a MemoryStore (a fresh one unless given).
+
+    `trace=False` leaves the trace out of decision lines (bulk runs: writing it is most of the
+    cost); `capped=True` adds to each decision line `capped`, the reps it skipped because a
+    cap was full. Neither changes a decision.
+    """
 
     def __init__(
         self,
@@ -54,6 +59,8 @@ class Replay:
         seed: int = 0,
         store: MemoryStore | None = None,
         predictor: Predictor | None = None,
+        trace: bool = True,
+        capped: bool = False,
     ) -> None:
         memory = store if store is not None else MemoryStore()
         self.world = World(
@@ -61,6 +68,8 @@ class Replay:
             rng=Random(seed),
             store=memory,
             timers=TimerQueue(memory),
+            trace=trace,
+            capped=capped,
         )
         self.router = self.world.router
         self.store: MemoryStore = self.world.store

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from leadroute.reports.facts import LeadFact, capped_reps
+from leadroute.reports.facts import LeadFact, decision_capped
 from leadroute.routing.config import RoutingConfig
 from leadroute.simulate.decisions import Line
 from leadroute.simulate.replay import Replay
@@ -26,7 +26,7 @@ class Watched:
 
     def see(self, line: Line) -> None:
         lead = line.get("lead")
-        if isinstance(lead, str) and "rule" in line and "trace" in line:
+        if isinstance(lead, str) and "rule" in line and ("trace" in line or "capped" in line):
             self.first_decisions.setdefault(lead, line)
         missed = line.get("sla_missed")
         if isinstance(missed, str):
@@ -67,7 +67,7 @@ def replay_facts(
                 sla=record.sla_started_at is not None,
                 sla_missed=lead.id in missed,
                 reassignments=record.reassignments,
-                capped=capped_reps(first.get("trace")),
+                capped=decision_capped(first),
                 activities=dict(Counter(activity.type for activity in record.activities)),
             )
         )
@@ -78,8 +78,9 @@ def replay_facts(
 def measure_scenario(
     config: RoutingConfig, events: Iterable[Event], *, seed: int = 0
 ) -> list[LeadFact]:
-    """Replay the scenario through `config` and return the facts of its leads."""
-    replay = Replay(config, seed=seed)
+    """Replay the scenario through `config` and return the facts of its leads (the replay
+    writes no traces: of them, the facts need only the reps skipped for a full cap)."""
+    replay = Replay(config, seed=seed, trace=False, capped=True)
     watched = Watched()
     for line in replay.run(events):
         watched.see(line)

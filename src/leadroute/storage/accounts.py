@@ -28,6 +28,7 @@ from leadroute.routing.account_book import (
     domain_and_parents,
 )
 from leadroute.routing.accounts import company_domain, company_name_key
+from leadroute.storage.state import forget, stamp_of
 from leadroute.storage.tables import AccountDomain, AccountRow, RoutingState
 
 _books: WeakKeyDictionary[Engine, dict[float, tuple[int, AccountBook]]] = WeakKeyDictionary()
@@ -40,6 +41,9 @@ def to_account(row: AccountRow) -> Account:
 
 def accounts_revision(session: Session) -> int:
     """The number every change to accounts raises (0 before any)."""
+    stamped = stamp_of(session)
+    if stamped is not None:
+        return stamped.accounts_revision
     return session.scalar(select(RoutingState.accounts_revision).where(RoutingState.id == 1)) or 0
 
 
@@ -50,6 +54,7 @@ def touch_accounts(session: Session) -> None:
         .where(RoutingState.id == 1)
         .values(accounts_revision=RoutingState.accounts_revision + 1)
     )
+    forget(session)
 
 
 def account_book(session: Session, *, threshold: float = DEFAULT_THRESHOLD) -> AccountBook:

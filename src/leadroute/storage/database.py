@@ -4,6 +4,7 @@
 starts with `BEGIN IMMEDIATE` (one writer at a time, readers go on under WAL); on PostgreSQL it
 locks the `routing_state` row (`SELECT ... FOR UPDATE`), so routing decisions, claims and
 assignments happen one after another and each sees the turns and counts the last one left.
+Either way the row's values are kept in the session (storage/state.py).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from leadroute.storage.tables import RoutingState
+from leadroute.storage.state import take_stamp
 
 _WRITE = "leadroute_write"
 
@@ -66,10 +67,7 @@ class Database:
         with self.engine.connect() as plain:
             connection = plain.execution_options(**{_WRITE: True})
             with self.sessions(bind=connection) as session, session.begin():
-                if not self.is_sqlite:
-                    session.execute(
-                        select(RoutingState.id).where(RoutingState.id == 1).with_for_update()
-                    )
+                take_stamp(session, lock=not self.is_sqlite)
                 yield session
 
     @contextmanager

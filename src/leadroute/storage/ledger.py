@@ -87,7 +87,9 @@ class SqlLedger:
     def prefetch(self, rule: str, reps: Sequence[Rep]) -> None:
         if self.unread:
             wanted = [rep.id for rep in reps if rep.id in self.unread]
-            if wanted:
+            if len(wanted) * 2 > len(self.unread):
+                self._read_reps(None)  # most of them: the whole tables, without an IN list
+            elif wanted:
                 self._read_reps(wanted)
         if self.rules_read is not None and rule not in self.rules_read:
             self._read_rotations(rule)
@@ -116,6 +118,8 @@ class SqlLedger:
             counters = counters.where(CapCounter.rep_id.in_(rep_ids))
             if self.unread is not None:
                 self.unread.difference_update(rep_ids)
+        else:
+            self.unread = None
         for rep_id, availability, until in self.session.execute(statuses):
             self.statuses[rep_id] = Status(availability=Availability(availability), until=until)
         for rep_id, count, sequence in self.session.execute(loads):

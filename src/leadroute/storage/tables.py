@@ -74,6 +74,9 @@ class RoutingState(Base):
     # Raised by every change to `accounts`: processes keep a compiled account book while it
     # holds (storage/accounts.py).
     accounts_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    # Raised by every change to `webhooks`: processes keep the active subscriptions while it
+    # holds (services/outbox.py).
+    webhooks_revision: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
 
 class RoutingVersion(Base):
