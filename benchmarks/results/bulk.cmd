@@ -1,0 +1,1 @@
+python bulk.py --rows 5000 --runs 1 --postgres

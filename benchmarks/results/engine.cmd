@@ -1,0 +1,1 @@
+python engine.py --leads 100000 --runs 3

@@ -1,0 +1,1 @@
+python postgres_scale.py --runs 1 --duration 5
