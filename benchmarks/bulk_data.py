@@ -121,7 +121,7 @@ def write_scenario(path: Path, count: int, *, seed: int = 42) -> Path:
         for number, row in enumerate(leads(count, seed=seed)):
             lead = {
                 field: value
-                for field, value in zip(_FIELDS, row.cells, strict=True)
+                for field, value in zip(FIELDS, row.cells, strict=True)
                 if value and field != "email"
             }
             lead["id"] = row.cells[0]
@@ -142,7 +142,7 @@ def write_history(path: Path, count: int, *, seed: int = 42) -> Path:
     rng = Random(seed + 1)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(("id", "received_at", "rep", "result", *_FIELDS[1:]))
+        writer.writerow(("id", "received_at", "rep", "result", *FIELDS[1:]))
         for row in leads(count, seed=seed):
             result = rng.choice(OUTCOMES)
             rep = rng.choice(reps)
@@ -150,7 +150,7 @@ def write_history(path: Path, count: int, *, seed: int = 42) -> Path:
     return path
 
 
-_FIELDS = (
+FIELDS = (
     "external_id",
     "email",
     "company",

@@ -21,12 +21,10 @@ from leadroute.services.duplicates import find_original, merge_submission
 from leadroute.services.errors import Conflict
 from leadroute.services.ids import new_lead_id
 from leadroute.services.placing import (
-    activities_of,
     keep_score,
     lead_of,
     place,
     route_and_record,
-    seeded,
 )
 from leadroute.services.principals import Principal
 from leadroute.services.runtime import Routing, Runtime
@@ -168,13 +166,9 @@ def _new_lead(
     if linked is not None:
         place(session, routing, row, linked, now=now, actor=caller.actor)
         decision = linked
-    elif ledger is not None:
-        decision = _route_on(
-            session, routing, row, ledger, now=now, actor=caller.actor, facts=facts
-        )
     else:
         decision = route_and_record(
-            session, routing, row, now=now, actor=caller.actor, intake=facts
+            session, routing, row, now=now, actor=caller.actor, intake=facts, ledger=ledger
         )
     body: dict[str, Any] = {
         "id": row.id,
@@ -190,28 +184,6 @@ def _new_lead(
     if original is not None:
         body["duplicate"] = {"of": original.lead_id, "matched": original.matched, "policy": "link"}
     return Answer(status_code=201, body=body, decision=decision)
-
-
-def _route_on(
-    session: Session,
-    routing: Routing,
-    row: LeadRow,
-    ledger: Ledger,
-    *,
-    now: datetime,
-    actor: str,
-    facts: IntakeFacts,
-) -> Decision:
-    """`route_and_record` for a new lead on a ledger the caller keeps (the same engine calls,
-    the same `place`): placing.decide reads a fresh SqlLedger, which a batch cannot afford."""
-    router = routing.router
-    activities = activities_of(session, router, row.id)
-    lead = router.score(lead_of(row), activities=activities, now=now)
-    decision = router.route(lead, now=now, ledger=ledger, rng=seeded(row, now))
-    keep_score(row, lead)
-    decision = with_intake(decision, facts.step(lead))
-    place(session, routing, row, decision, now=now, actor=actor)
-    return decision
 
 
 def _new_lead_row(normalized: Normalized, *, now: datetime, version: int) -> LeadRow:

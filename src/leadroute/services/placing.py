@@ -21,6 +21,7 @@ from leadroute.domain.leads import Lead
 from leadroute.routing.engine import Router
 from leadroute.routing.flows import MAIN
 from leadroute.routing.intake import IntakeFacts, with_intake
+from leadroute.routing.ledger import Ledger
 from leadroute.routing.pools import offer_timer, wait_timer
 from leadroute.routing.qualify import DISQUALIFIED, NURTURE
 from leadroute.scoring.points import Activity
@@ -44,9 +45,12 @@ def route_and_record(
     flow: str = MAIN,
     data: dict[str, Any] | None = None,
     intake: IntakeFacts | None = None,
+    ledger: Ledger | None = None,
 ) -> Decision:
     """Route a stored lead with the engine on the live state and apply the decision; a new
-    lead's `intake` facts (routing/intake.py) become the first step of its trace."""
+    lead's `intake` facts (routing/intake.py) become the first step of its trace. `ledger`:
+    the live state as a caller keeps it across leads (a batch, services/batch_ledger.py);
+    without one a fresh SqlLedger is read."""
     lead, decision = decide(
         session,
         routing.router,
@@ -56,6 +60,7 @@ def route_and_record(
         exclude=exclude,
         flow=flow,
         activities=activities_of(session, routing.router, row.id),
+        ledger=ledger,
     )
     keep_score(row, lead)
     if intake is not None:
@@ -254,10 +259,13 @@ def decide(
     exclude: frozenset[str] = frozenset(),
     flow: str = MAIN,
     activities: Sequence[Activity] = (),
+    ledger: Ledger | None = None,
 ) -> tuple[Lead, Decision]:
-    """Score the lead and route it with the engine on the live state read in `session`."""
+    """Score the lead and route it with the engine on the live state read in `session` (or
+    on `ledger`, when the caller keeps one)."""
     scored = router.score(lead, activities=activities, now=now)
-    ledger = SqlLedger.load(session, router.config.reps, now)
+    if ledger is None:
+        ledger = SqlLedger.load(session, router.config.reps, now)
     decision = router.route(scored, now=now, ledger=ledger, rng=rng, exclude=exclude, flow=flow)
     return scored, decision
 
