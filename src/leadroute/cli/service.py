@@ -13,6 +13,7 @@ import uvicorn
 from leadroute import logs
 from leadroute.bootstrap import NeedsMigration, start
 from leadroute.cli.app import app, fail
+from leadroute.cli.processes import run_processes
 from leadroute.domain.errors import InvalidInput
 from leadroute.services.demo import run_demo
 from leadroute.services.keys import count_keys, create_key
@@ -153,13 +154,11 @@ def _serve_processes(settings: Settings, workers: int) -> None:
     if settings.routing is not None:
         os.environ["LEADROUTE_ROUTING"] = str(settings.routing)
     typer.echo(f"{workers} app processes on one port; the timer worker runs in this one")
-    uvicorn.run(
+    run_processes(
         "leadroute.bootstrap:site_from_environment",
-        factory=True,
         workers=workers,
         host=settings.host,
         port=settings.port,
-        log_level="info",
     )
 
 
