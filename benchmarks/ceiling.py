@@ -27,6 +27,8 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from leadroute.cli.processes import run_processes
+
 DATABASE_ENV = "LEADROUTE_CEILING_DATABASE"
 _local = threading.local()
 
@@ -111,14 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         os.environ[DATABASE_ENV] = args.database
         prepare(args.database)
-        uvicorn.run(
-            "ceiling:make_app",
-            factory=True,
-            workers=args.workers,
-            host=args.host,
-            port=args.port,
-            log_level="info",
-        )
+        # The same multi-process runner as `leadroute serve --workers N` (TCP_NODELAY on).
+        run_processes("ceiling:make_app", workers=args.workers, host=args.host, port=args.port)
     return 0
 
 
