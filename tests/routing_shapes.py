@@ -42,6 +42,8 @@ SHAPES = (
     "pool",
     "duplicates",
     "accounts",
+    "bandit",
+    "optimal",
 )
 RULE = "rotation"  # the rule every shape's reps are rotated by (rotations rows are its)
 _PHONES = itertools.count(1)
@@ -60,10 +62,15 @@ def routing_text(shape: str, reps: int) -> str:
         if shape == "territory":
             rep["territories"] = [_STATES[number % len(_STATES)]]
         people.append(rep)
-    select = {"weighted": "weighted", "least_loaded": "least_loaded"}.get(shape, "round_robin")
+    learners = ("bandit", "optimal")
+    select = shape if shape in ("weighted", "least_loaded", *learners) else "round_robin"
     assign: dict[str, Any] = {"team": "t", "select": select}
     if shape == "territory":
         assign["territory"] = True
+    if shape in learners:  # learned by segment, with a fairness floor (and ceiling)
+        assign |= {"by": ["industry", "source"], "min_share": 0.01, "share_window": "30d"}
+        if shape == "optimal":
+            assign["max_share"] = 0.5
     rules: list[dict[str, Any]] = [{"name": RULE, "assign": assign}]
     if shape == "pool":
         rules = [{"name": RULE, "pool": POOL}]

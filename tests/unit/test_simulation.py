@@ -228,7 +228,7 @@ def test_the_store_closes_a_lead_without_crediting_anyone() -> None:
     assert store.open_count("ana") == 0
     assert store.outcomes_since("ana", None) == (0, 0)
     assert store.leads["L1"].status == "disqualified"
-    store.record_track("ana", won=True, at=START + timedelta(hours=3))
-    store.record_track("ana", won=False, at=START + timedelta(hours=2))
+    store.record_track("ana", won=True, at=START + timedelta(hours=3), fields={})
+    store.record_track("ana", won=False, at=START + timedelta(hours=2), fields={})
     assert store.outcomes_since("ana", START + timedelta(hours=2, minutes=30)) == (1, 0)
     assert store.outcomes_since("ana", None) == (1, 1)

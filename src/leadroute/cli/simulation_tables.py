@@ -53,7 +53,7 @@ def render_tables(comparison: Comparison, console: Console) -> None:
 
 def _loads(comparison: Comparison) -> Table:
     table = Table(title="Load, caps and fairness")
-    headers = ("routing", "leads", "routed", "in pools", "cap hits", "Gini", "max/day")
+    headers = ("routing", "leads", "routed", "in pools", "cap hits", "Gini", "shares", "max/day")
     for header in (*headers, "same day", "p90 wait", "over capacity"):
         table.add_column(
             header, justify="left" if header == "routing" else "right", no_wrap=header == "routing"
@@ -67,12 +67,20 @@ def _loads(comparison: Comparison) -> Table:
             str(result.left_in_pools),
             str(result.cap_hits),
             "-" if result.gini is None else f"{result.gini:.3f}",
+            _shares(result.shares),
             str(max((load.max_day for load in result.reps), default=0)),
             "-" if sla is None or sla.same_day is None else f"{sla.same_day:.1%}",
             "-" if sla is None or sla.p90_wait_days is None else f"{sla.p90_wait_days:g} d",
             "-" if sla is None else f"{sla.rep_days_over} rep-days",
         )
     return table
+
+
+def _shares(shares: tuple[float, float] | None) -> str:
+    """`1.7 to 5.1%`: the least and most any rep got of the routed leads."""
+    if shares is None:
+        return "-"
+    return f"{shares[0] * 100:.1f} to {shares[1]:.1%}"
 
 
 def _outcomes(comparison: Comparison) -> Table:

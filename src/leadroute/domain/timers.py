@@ -25,6 +25,7 @@ class TimerKind(StrEnum):
     ESCALATE = "sla_escalate"  # tell managers
     REASSIGN = "sla_reassign"  # give the lead to the next rep
     QUIET = "sla_quiet"  # a touched lead left quiet for untouched_after: remind the owner
+    BATCH = "batch"  # a lead held for its optimal rule's batch window: place the held leads
 
 
 SLA_STAGES = frozenset({TimerKind.REMIND, TimerKind.MISSED, TimerKind.ESCALATE, TimerKind.REASSIGN})
@@ -77,6 +78,8 @@ def still_due(timer: Timer, lead: Holding) -> bool:
             timer.since is not None and lead.last_touched_at < timer.since
         )
         return lead.owner == timer.rep and lead.status == "routed" and untouched
+    if timer.kind is TimerKind.BATCH:
+        return lead.status == "new" and lead.owner is None and lead.pool is None
     if timer.kind is TimerKind.QUIET:
         return (
             lead.owner == timer.rep

@@ -4,6 +4,7 @@ steep curve and an even split as a flat one). SVG or PNG, chosen by the file's s
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,9 @@ def write_simulation_chart(path: Path, routings: Sequence[RoutingBars], *, title
     from matplotlib import pyplot  # noqa: PLC0415
 
     matplotlib.rcParams["svg.hashsalt"] = "leadroute"
-    figure, (wins_axis, load_axis) = pyplot.subplots(1, 2, figsize=(11, 4.2))
+    # Wider past four routings, so their labels (name, difference, interval) do not collide.
+    width = 11.0 + 2.4 * max(0, len(routings) - 4)
+    figure, (wins_axis, load_axis) = pyplot.subplots(1, 2, figsize=(width, 4.2))
     names = [routing.name for routing in routings]
     valued = [r for r in routings if r.wins is not None]
     if valued:
@@ -56,7 +59,9 @@ def write_simulation_chart(path: Path, routings: Sequence[RoutingBars], *, title
     else:
         wins_axis.text(0.5, 0.5, "no outcomes in the history", ha="center", va="center")
     labels = [
-        r.name if r.difference is None else f"{r.name}\n{r.difference.replace(' [', chr(10) + '[')}"
+        _wrapped(r.name)
+        if r.difference is None
+        else f"{_wrapped(r.name)}\n{r.difference.replace(' [', chr(10) + '[')}"
         for r in routings
     ]
     wins_axis.set_xticks(range(len(names)), labels, fontsize="small")
@@ -75,3 +80,10 @@ def write_simulation_chart(path: Path, routings: Sequence[RoutingBars], *, title
     metadata = {"Date": None} if suffix == ".svg" else {"Software": None}
     figure.savefig(path, format=suffix[1:], metadata=metadata)
     pyplot.close(figure)
+
+
+def _wrapped(name: str) -> str:
+    """A long file name broken at its underscores (top_performer_by_sector on two lines)."""
+    if len(name) <= 14:
+        return name
+    return "\n".join(textwrap.wrap(name.replace("_", "_\u200b"), 14)).replace("\u200b", "")

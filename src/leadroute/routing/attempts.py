@@ -97,7 +97,7 @@ def attempt_rule(
     elif ask.owner_of:
         choice = Choice(rep=eligible[0], why=owners[eligible[0].id])
     else:
-        selection = Selection(rule=rule.name, ask=ask, moment=moment, rng=rng)
+        selection = Selection(rule=rule.name, ask=ask, moment=moment, rng=rng, fields=fields)
         choice = SELECTORS[ask.select].choose(eligible, selection)
     return Attempt(
         listed=listed,

@@ -29,6 +29,20 @@ class Prior:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Learning:
+    """What top_performer, bandit and optimal learn win rates by, and the guard rails of the
+    ones that explore or optimise (routing/performance.py, routing/selectors/shares.py)."""
+
+    by: tuple[str, ...] = ()  # lead fields naming the segment results are counted in
+    shrinkage: float = 10.0  # pseudo-deals pulling a rep's and a segment's rate to the level above
+    min_share: float = 0.0  # each eligible rep's least share of the rule's leads
+    max_share: float = 1.0  # and most (optimal)
+    share_window: timedelta = timedelta(days=7)  # the leads those shares count
+    value_field: str | None = None  # optimal: the lead field giving a won deal's value (else 1)
+    batch_window: timedelta | None = None  # optimal: leads arriving this close are placed together
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Assign:
     """How a rule picks one rep: who may be a candidate, and which selector chooses."""
 
@@ -43,6 +57,7 @@ class Assign:
     catch_up: bool = False
     prior: Prior = field(default_factory=Prior)
     lookback: timedelta | None = None
+    learning: Learning = field(default_factory=Learning)
     offer: Offer | None = None
 
 

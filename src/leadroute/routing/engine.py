@@ -17,6 +17,7 @@ from leadroute.domain.decisions import Decision, Explanation, Said, Step, Writte
 from leadroute.domain.leads import Lead
 from leadroute.domain.reps import Rep
 from leadroute.routing.attempts import RulePlan, attempt_rule
+from leadroute.routing.batch_plan import BatchPlan
 from leadroute.routing.candidates import Reach, listed_reps
 from leadroute.routing.config import RoutingConfig, Rule
 from leadroute.routing.experiments import place_in_experiment
@@ -106,6 +107,7 @@ class Router:
         rng: Random,
         exclude: frozenset[str] = frozenset(),
         flow: str = MAIN,
+        batch: BatchPlan | None = None,
     ) -> Decision:
         """Decide where the lead goes. Never drops it: the last resort is the `unassigned` pool.
 
@@ -114,9 +116,10 @@ class Router:
         are skipped. Pure in effect: the same lead, instant, ledger state and generator state
         give the same decision. The router remembers rep-only answers between calls
         (routing/gate.py), which relies on the ledger reporting every rep it changes
-        (`Ledger.changed_since`).
+        (`Ledger.changed_since`). `batch`: the batch this lead is routed in (routing/batch_plan.py),
+        which `select: optimal` rules read.
         """
-        moment = Moment(now=now, ledger=ledger)
+        moment = Moment(now=now, ledger=ledger, batch=batch)
         answers = self._gate.open(moment)
         steps: list[Step] = []
         qualification = self.config.qualify

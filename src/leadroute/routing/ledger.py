@@ -12,6 +12,7 @@ from typing import Protocol
 
 from leadroute.domain.reps import Rep, Status
 from leadroute.routing.account_book import AccountMatch
+from leadroute.routing.segments import Segment
 
 
 class Ledger(Protocol):
@@ -45,6 +46,15 @@ class Ledger(Protocol):
 
     def outcomes_since(self, rep_id: str, since: datetime | None) -> tuple[int, int]:
         """(won, lost) outcomes recorded for the rep's leads since `since` (all when None)."""
+        ...
+
+    def outcomes_by(
+        self, by: tuple[str, ...], since: datetime | None
+    ) -> Mapping[tuple[str, Segment], tuple[int, int]]:
+        """(won, lost) per (rep, segment) over the leads closed won or lost since `since` (all
+        when None); the segment is `routing/segments.segment_of(lead fields, by)`. With `by=()`
+        every lead is in segment (): per rep, what `outcomes_since` counts. Reps with no result
+        are absent."""
         ...
 
     def account_owner(self, keys: Sequence[str]) -> str | None:

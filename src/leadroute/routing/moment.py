@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from leadroute.routing.ledger import Ledger
+
+if TYPE_CHECKING:
+    from leadroute.routing.batch_plan import BatchPlan
 from leadroute.routing.windows import window_start
 
 
@@ -15,6 +19,8 @@ class Moment:
 
     now: datetime
     ledger: Ledger
+    # The batch being planned or placed (routing/batch_plan.py), read by the optimal selector.
+    batch: BatchPlan | None = None
     _local: dict[tzinfo, datetime] = field(default_factory=dict)
     _starts: dict[tuple[str, tzinfo], datetime] = field(default_factory=dict)
 

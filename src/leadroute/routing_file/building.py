@@ -24,6 +24,7 @@ from leadroute.routing_file.experiment_sections import (
     build_flows,
     build_reporting,
 )
+from leadroute.routing_file.learning import build_learning
 from leadroute.routing_file.messages import problems_from
 from leadroute.routing_file.pool_sections import pool_of, triage_is_for_managers
 from leadroute.routing_file.qualifying import build_duplicates, build_qualify, build_scoring
@@ -358,6 +359,7 @@ class Builder:
             catch_up=spec.catch_up,
             prior=Prior(mean=spec.prior.mean, strength=spec.prior.strength),
             lookback=lookback,
+            learning=build_learning(self, spec, path),
             offer=self._offer(spec, path),
         )
 

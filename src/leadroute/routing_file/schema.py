@@ -84,6 +84,13 @@ class AssignSchema(Strict):
     catch_up: bool = False
     prior: PriorSchema = PriorSchema()
     lookback: str | None = None
+    by: Names = []
+    shrinkage: Annotated[float, Field(gt=0, le=10_000)] = 10.0
+    min_share: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    max_share: Annotated[float, Field(gt=0, le=1)] = 1.0
+    share_window: str | None = None
+    value_field: str | None = None
+    batch_window: str | None = None
     offer: OfferSchema | None = None
     triage: Literal["managers"] | None = None
 

@@ -19,6 +19,7 @@ from leadroute.routing.ledger import Ledger
 from leadroute.services.accounts import match_for
 from leadroute.services.duplicates import find_original, merge_submission
 from leadroute.services.errors import Conflict
+from leadroute.services.holding import held_until
 from leadroute.services.ids import new_lead_id
 from leadroute.services.placing import (
     keep_score,
@@ -168,8 +169,16 @@ def _new_lead(
         decision = linked
     else:
         decision = route_and_record(
-            session, routing, row, now=now, actor=caller.actor, intake=facts, ledger=ledger
+            session,
+            routing,
+            row,
+            now=now,
+            actor=caller.actor,
+            intake=facts,
+            ledger=ledger,
+            may_hold=True,
         )
+    until = held_until(routing, decision, now) if linked is None else None
     body: dict[str, Any] = {
         "id": row.id,
         "status": row.status,
@@ -179,8 +188,10 @@ def _new_lead(
         "grade": row.grade,
         "account": row.account_id,
         "issues": list(normalized.issues),
-        "decision": stored_view(session, row.id, decision),
+        "decision": stored_view(session, row.id, decision) if until is None else None,
     }
+    if until is not None:
+        body["held"] = {"rule": decision.rule, "until": until.isoformat()}
     if original is not None:
         body["duplicate"] = {"of": original.lead_id, "matched": original.matched, "policy": "link"}
     return Answer(status_code=201, body=body, decision=decision)

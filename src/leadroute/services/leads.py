@@ -165,6 +165,7 @@ TIMER_LABELS = {
     TimerKind.ESCALATE.value: "SLA escalation to managers",
     TimerKind.REASSIGN.value: "SLA re-assignment",
     TimerKind.QUIET.value: "reminder if left quiet",
+    TimerKind.BATCH.value: "placed with its optimal batch",
 }
 
 

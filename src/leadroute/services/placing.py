@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from leadroute.domain.decisions import Decision
 from leadroute.domain.leads import Lead
+from leadroute.routing.batch_plan import BatchPlan
 from leadroute.routing.engine import Router
 from leadroute.routing.flows import MAIN
 from leadroute.routing.intake import IntakeFacts, with_intake
@@ -25,6 +26,7 @@ from leadroute.routing.ledger import Ledger
 from leadroute.routing.pools import offer_timer, wait_timer
 from leadroute.routing.qualify import DISQUALIFIED, NURTURE
 from leadroute.scoring.points import Activity
+from leadroute.services.holding import held_until, hold
 from leadroute.services.runtime import Routing
 from leadroute.services.sla_clock import start_sla
 from leadroute.services.views import decision_view, remember_view
@@ -46,11 +48,15 @@ def route_and_record(
     data: dict[str, Any] | None = None,
     intake: IntakeFacts | None = None,
     ledger: Ledger | None = None,
+    batch: BatchPlan | None = None,
+    may_hold: bool = False,
 ) -> Decision:
     """Route a stored lead with the engine on the live state and apply the decision; a new
     lead's `intake` facts (routing/intake.py) become the first step of its trace. `ledger`:
     the live state as a caller keeps it across leads (a batch, services/batch_ledger.py);
-    without one a fresh SqlLedger is read."""
+    without one a fresh SqlLedger is read. `batch`: the plan of the `select: optimal` batch
+    the lead is placed in (services/batches.py). `may_hold`: a new lead whose rule batches
+    is held for its batch window instead of placed (services/holding.py)."""
     lead, decision = decide(
         session,
         routing.router,
@@ -61,8 +67,13 @@ def route_and_record(
         flow=flow,
         activities=activities_of(session, routing.router, row.id),
         ledger=ledger,
+        batch=batch,
     )
     keep_score(row, lead)
+    until = held_until(routing, decision, now) if may_hold else None
+    if until is not None:
+        hold(session, row, decision.rule, now=now, until=until, actor=actor)
+        return decision
     if intake is not None:
         decision = with_intake(decision, intake.step(lead))
     place(session, routing, row, decision, now=now, actor=actor, data=data)
@@ -260,13 +271,16 @@ def decide(
     flow: str = MAIN,
     activities: Sequence[Activity] = (),
     ledger: Ledger | None = None,
+    batch: BatchPlan | None = None,
 ) -> tuple[Lead, Decision]:
     """Score the lead and route it with the engine on the live state read in `session` (or
     on `ledger`, when the caller keeps one)."""
     scored = router.score(lead, activities=activities, now=now)
     if ledger is None:
         ledger = SqlLedger.load(session, router.config.reps, now)
-    decision = router.route(scored, now=now, ledger=ledger, rng=rng, exclude=exclude, flow=flow)
+    decision = router.route(
+        scored, now=now, ledger=ledger, rng=rng, exclude=exclude, flow=flow, batch=batch
+    )
     return scored, decision
 
 

@@ -1,5 +1,6 @@
 """Firing stored timers: offers that time out, claims left untouched past claim_ttl, leads
-waiting in a pool past max_wait, SLA stages (services/sla.py). Each timer fires once, in its
+waiting in a pool past max_wait, SLA stages (services/sla.py), the end of an optimal rule's
+batch window (services/batches.py). Each timer fires once, in its
 own transaction under the routing lock; a timer whose lead moved on in the meantime is marked
 stale and does nothing (domain/timers.py `still_due`). A timer that fails is logged and tried
 again later (1, 2, 4, 8 minutes), so it never holds up the others; after five failures it is
@@ -13,8 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from leadroute.domain.durations import format_duration
+from leadroute.domain.pools import Pool
 from leadroute.domain.timers import Timer, TimerKind, still_due
+from leadroute.routing.batch_plan import BatchPlan
 from leadroute.routing.flows import escalation_flow
+from leadroute.routing.ledger import Ledger
 from leadroute.routing.pools import (
     expired_reason,
     overdue_reason,
@@ -23,6 +27,8 @@ from leadroute.routing.pools import (
     wait_timer,
 )
 from leadroute.routing.qualify import status_in_pool
+from leadroute.services.batch_ledger import BatchLedger
+from leadroute.services.batches import overdue_in, place_batch, plan_rows
 from leadroute.services.offers import withdraw
 from leadroute.services.placing import activities_of, decide, keep_score, lead_of, place, seeded
 from leadroute.services.runtime import Routing, Runtime
@@ -100,6 +106,8 @@ def _fire(session: Session, routing: Routing, lead: LeadRow, timer: Timer, *, no
         return _return_to_pool(session, routing, lead, now=now)
     if timer.kind is TimerKind.WAIT:
         return _overdue(session, routing, lead, timer, now=now)
+    if timer.kind is TimerKind.BATCH:
+        return f"placed {place_batch(session, routing, now=now, actor=WORKER)}"
     return fire_sla(session, routing, lead, timer, now=now)
 
 
@@ -127,21 +135,58 @@ def _return_to_pool(session: Session, routing: Routing, lead: LeadRow, *, now: d
 def _overdue(
     session: Session, routing: Routing, lead: LeadRow, timer: Timer, *, now: datetime
 ) -> str:
-    """Push an overdue lead with the pool's escalation rule, or report it to managers."""
+    """Push an overdue lead with the pool's escalation rule, or report it to managers. With a
+    `select: optimal` escalation rule, every lead of the pool overdue by now goes with it, as
+    one batch (routing/batch_plan.py); their timers are marked fired with what became of each."""
     pool = routing.router.config.pool(timer.pool or "")
-    why = overdue_reason(pool, lead.pooled_at or now, now)
     flow = escalation_flow(pool.name)
     if not routing.router.has_flow(flow):
+        why = overdue_reason(pool, lead.pooled_at or now, now)
         _report(session, lead, pool.name, f"{why}: reported to managers", now=now)
         return "reported"
+    rule = routing.router.config.escalations.get(pool.name)
+    if rule is None or rule.assign is None or rule.assign.select != "optimal":
+        return _escalate(session, routing, lead, pool, now=now)
+    others = [
+        (row, pending)
+        for row, pending in overdue_in(session, pool.name, now=now)
+        if row is not lead
+    ]
+    rows = [lead, *(row for row, _ in others)]
+    state = BatchLedger(session, routing.router.config.reps)
+    plan = plan_rows(session, routing, rows, now=now, ledger=state.at(now), flow=flow)
+    outcome = _escalate(session, routing, lead, pool, now=now, ledger=state.at(now), batch=plan)
+    state.after(None)
+    for row, pending in others:
+        pending.outcome = _escalate(
+            session, routing, row, pool, now=now, ledger=state.at(now), batch=plan
+        )
+        pending.fired_at = now
+        state.after(None)
+    return outcome
+
+
+def _escalate(
+    session: Session,
+    routing: Routing,
+    lead: LeadRow,
+    pool: Pool,
+    *,
+    now: datetime,
+    ledger: Ledger | None = None,
+    batch: BatchPlan | None = None,
+) -> str:
+    why = overdue_reason(pool, lead.pooled_at or now, now)
     scored, decision = decide(
         session,
         routing.router,
         lead_of(lead),
         now=now,
         rng=seeded(lead, now),
-        flow=flow,
+        flow=escalation_flow(pool.name),
         activities=activities_of(session, routing.router, lead.id),
+        ledger=ledger,
+        batch=batch,
     )
     keep_score(lead, scored)
     if decision.pool == pool.name:

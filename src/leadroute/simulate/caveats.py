@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from leadroute.routing.config import RoutingConfig, Rule
+from leadroute.routing.batch_plan import all_rules
+from leadroute.routing.config import RoutingConfig
 from leadroute.simulate.history import History
 from leadroute.simulate.outcome_model import OutcomeModel
 from leadroute.simulate.valuation import Tally
@@ -112,9 +113,7 @@ def config_caveats(
 
 
 def _uses_top_performer(config: RoutingConfig) -> bool:
-    rules: list[Rule] = [*config.rules, config.fallback, *config.escalations.values()]
-    for flow in config.flows.values():
-        rules.extend(flow)
-    if config.handoff is not None:
-        rules.extend(config.handoff.rules)
-    return any(rule.assign is not None and rule.assign.select == "top_performer" for rule in rules)
+    learners = {"top_performer", "bandit", "optimal"}
+    return any(
+        rule.assign is not None and rule.assign.select in learners for rule in all_rules(config)
+    )

@@ -70,6 +70,16 @@ class ConfigResult:
     def left_in_pools(self) -> int:
         return sum(self.pools.values())
 
+    @property
+    def shares(self) -> tuple[float, float] | None:
+        """The smallest and largest share of the routed leads one rep received (every rep of
+        the file counts, idle ones at 0): what a fairness band (`min_share`, `max_share`) is
+        read against. None when nothing was routed to a rep."""
+        if not self.routed or not self.reps:
+            return None
+        leads = [load.leads for load in self.reps]
+        return min(leads) / self.routed, max(leads) / self.routed
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Comparison:

@@ -116,6 +116,7 @@ def config_data(result: ConfigResult, first: str) -> Data:
         "cap_skips": result.cap_skips,
         "reassigned": result.reassigned,
         "gini": _round(result.gini),
+        "shares": None if result.shares is None else [_round(share) for share in result.shares],
         "sla": None
         if feasibility is None
         else {

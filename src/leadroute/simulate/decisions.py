@@ -9,6 +9,7 @@ from random import Random
 
 from leadroute.domain.decisions import Decision, Step
 from leadroute.domain.leads import Lead
+from leadroute.routing.batch_plan import BatchPlan
 from leadroute.routing.config import RoutingConfig
 from leadroute.routing.engine import Router
 from leadroute.routing.flows import HANDOFF, MAIN
@@ -22,7 +23,7 @@ from leadroute.storage.memory import MemoryStore
 Line = dict[str, object]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(kw_only=True, slots=True)
 class World:
     """Everything a replay changes or reads, shared by its handlers; and what its decision
     lines hold besides the decision: the `trace` (DESIGN §4), and `capped`, the reps the
@@ -35,6 +36,7 @@ class World:
     timers: TimerQueue
     trace: bool = True
     capped: bool = False
+    batch: BatchPlan | None = None  # the batch the leads being routed belong to
 
     @property
     def config(self) -> RoutingConfig:
@@ -53,7 +55,9 @@ def route_new(
     duplicate's), with the `intake` step first in its trace; record the decision and return
     its line."""
     if decision is None:
-        decision = world.router.route(lead, now=now, ledger=world.store, rng=world.rng)
+        decision = world.router.route(
+            lead, now=now, ledger=world.store, rng=world.rng, batch=world.batch
+        )
     decision = with_intake(decision, intake)
     record = world.store.record_decision(lead, decision, now)
     return _started(world, record, decision, now)

@@ -5,7 +5,8 @@ when history closed it.
 The internal `settle` event (built here, never read from a scenario file) closes the simulated
 lead without crediting its simulated owner, so `open` caps and least_loaded see leads finish as
 they did; and it adds the historical result to the track record of the rep who worked the lead
-in history, so top_performer learns what history knew at that moment, no more.
+in history, so top_performer learns what history knew at that moment, no more, in the
+segment of that lead's fields (its `payload`, when the simulation merged it into another lead).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from leadroute.normalize import lead_from_payload
 from leadroute.reports.facts import decision_capped
 from leadroute.routing.config import RoutingConfig
 from leadroute.simulate.decisions import Line
@@ -53,12 +55,28 @@ class HistoryReplay(Replay):
 
     def _on_settle(self, event: Event) -> list[Line]:
         lead_id = str(event.body["lead"])
-        if lead_id in self.store.leads:
+        record = self.store.leads.get(lead_id)
+        if record is not None:
             self.store.close_uncredited(lead_id, event.at)
         rep, won = event.body.get("rep"), event.body.get("won")
         if isinstance(rep, str) and isinstance(won, bool):
-            self.store.record_track(rep, won=won, at=event.at)
+            fields = record.lead.fields if record is not None else self._merged_fields(event)
+            self.store.record_track(rep, won=won, at=event.at, fields=fields)
         return []
+
+    def _merged_fields(self, event: Event) -> Mapping[str, object]:
+        """The fields of a lead the simulation merged into an earlier one (so never stored):
+        its payload normalised and scored as routing it would have."""
+        payload = event.body.get("payload")
+        raw = (
+            {str(key): value for key, value in payload.items()}
+            if isinstance(payload, Mapping)
+            else {}
+        )
+        raw.pop("received_at", None)
+        lead_id = str(raw.pop("id", event.body["lead"]))
+        lead = lead_from_payload(raw, lead_id=lead_id, received_at=event.at)
+        return self.router.score(lead, now=event.at).fields
 
 
 def rep_ids(config: RoutingConfig) -> dict[str, str]:
@@ -88,7 +106,7 @@ def events_of(
         body: dict[str, object] = {"lead": arrival.id}
         rep = known.get(arrival.rep) if arrival.rep is not None else None
         if rep is not None and arrival.result in (WON, LOST):
-            body.update(rep=rep, won=arrival.result == WON)
+            body.update(rep=rep, won=arrival.result == WON, payload=arrival.payload)
         rank = 0 if closed > arrival.at else 2
         keyed.append(
             (

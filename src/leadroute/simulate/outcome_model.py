@@ -1,6 +1,7 @@
 """P(win | rep, segment) fitted on history with Bayesian shrinkage, and the deal size by segment.
 
-Each level is a Beta posterior mean that pulls small samples toward the level above:
+Each level is a Beta posterior mean that pulls small samples toward the level above (the
+formulas are routing/performance.py's, which the top_performer and bandit selectors learn with):
 
 - global rate p0 = (W + 1) / (N + 2) (Beta(1, 1) prior) over every decided (won or lost) lead;
 - rep rate p_r = (w_r + k·p0) / (n_r + k), segment rate p_s = (w_s + k·p0) / (n_s + k);
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+
+from leadroute.routing.performance import cell_prior, shrink
 
 DEFAULT_STRENGTH = 10.0
 
@@ -131,11 +134,11 @@ def fit(
     count = np.ones(sample.size) if weights is None else np.asarray(weights, dtype=np.float64)
     decided = count * sample.decided
     won = count * sample.won
-    p0 = (won.sum() + 1.0) / (decided.sum() + 2.0)
+    p0 = float((won.sum() + 1.0) / (decided.sum() + 2.0))
     n_seg, n_rep = len(sample.segments), len(sample.reps)
     seg = sample.segment_index
     segment_decided = _sums(seg, decided, n_seg)
-    segment_rates = (_sums(seg, won, n_seg) + k * p0) / (segment_decided + k)
+    segment_rates = shrink(_sums(seg, won, n_seg), segment_decided, p0, k)
     named = sample.rep_index >= 0
     rep, cell = sample.rep_index[named], sample.rep_index[named] * n_seg + seg[named]
     rep_decided = _sums(rep, decided[named], n_rep)
@@ -144,9 +147,9 @@ def fit(
     cell_won = _sums(cell, won[named], n_rep * n_seg).reshape(n_rep, n_seg)
     effect = sample.rep_effect if rep_effect is None else rep_effect
     if effect:
-        rep_rates = (rep_won + k * p0) / (rep_decided + k)
-        prior = _expit(_logit(rep_rates)[:, None] + _logit(segment_rates)[None, :] - _logit(p0))
-        cell_rates = (cell_won + k * prior) / (cell_decided + k)
+        rep_rates = shrink(rep_won, rep_decided, p0, k)
+        prior = cell_prior(rep_rates[:, None], segment_rates[None, :], p0)
+        cell_rates = shrink(cell_won, cell_decided, prior, k)
     else:
         rep_rates = np.full(n_rep, p0)
         cell_rates = np.tile(segment_rates, (n_rep, 1))
@@ -194,12 +197,3 @@ def _find(names: tuple[str, ...], name: str | None) -> int | None:
         return None
     index = bisect_left(names, name)  # sample_of sorts the names
     return index if index < len(names) and names[index] == name else None
-
-
-def _logit(p: Floats | float) -> Floats:
-    value = np.asarray(p, dtype=np.float64)
-    return np.log(value) - np.log1p(-value)
-
-
-def _expit(x: Floats) -> Floats:
-    return 1.0 / (1.0 + np.exp(-x))

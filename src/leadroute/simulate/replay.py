@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from random import Random
 
 from leadroute.domain.leads import Lead
@@ -18,6 +18,7 @@ from leadroute.domain.timers import Timer, TimerKind
 from leadroute.normalize import lead_from_payload
 from leadroute.routing.account_book import Account
 from leadroute.routing.accounts import FREE_MAIL_DOMAINS, clean_domain
+from leadroute.routing.batch_plan import batch_window, plan_batch
 from leadroute.routing.config import RoutingConfig
 from leadroute.routing.duplicates import Original, choose_original, keys_of, linked_decision, merges
 from leadroute.routing.engine import Router
@@ -42,6 +43,8 @@ _FIRED: dict[TimerKind, Callable[[World, Timer], list[Line]]] = {
     TimerKind.WAIT: pools.overdue,
     **dict.fromkeys((*STAGES, TimerKind.QUIET), sla.fire),
 }
+
+ZERO = timedelta(0)
 
 
 class Replay:
@@ -76,10 +79,33 @@ class Replay:
         self.rng = self.world.rng
 
     def run(self, events: Iterable[Event]) -> Iterator[Line]:
-        """The lines of every event, each after the lines of the timers due by its time."""
+        """The lines of every event, each after the lines of the timers due by its time. When a
+        `select: optimal` rule has a `batch_window`, consecutive leads arriving within it of
+        the first are routed together at the last one's time (routing/batch_plan.py)."""
+        window = batch_window(self.router.config)
+        group: list[Event] = []
         for event in events:
+            if group and (event.kind != "lead" or event.at - group[0].at > (window or ZERO)):
+                yield from self._batch(group)
+                group = []
+            if window is not None and event.kind == "lead":
+                group.append(event)
+                continue
             yield from self._fire(event.at)
             yield from getattr(self, f"_on_{event.kind}")(event)
+        if group:
+            yield from self._batch(group)
+
+    def _batch(self, group: list[Event]) -> Iterator[Line]:
+        now = group[-1].at
+        yield from self._fire(now)
+        leads = [self._lead_of(event) for event in group]
+        self.world.batch = plan_batch(self.router, leads, now=now, ledger=self.store)
+        try:
+            for lead in leads:
+                yield from self._take(lead, now)
+        finally:
+            self.world.batch = None
 
     def _fire(self, until: datetime) -> Iterator[Line]:
         timers = self.world.timers
@@ -89,26 +115,32 @@ class Replay:
             timer = timers.pop_due(until)
 
     def _on_lead(self, event: Event) -> list[Line]:
+        return self._take(self._lead_of(event), event.at)
+
+    def _lead_of(self, event: Event) -> Lead:
         payload = dict(event.body)
         lead_id = str(payload.pop("id", f"line{event.line}"))
         received = payload.pop("received_at", None)
         received_at = datetime.fromisoformat(received) if isinstance(received, str) else event.at
-        lead = self.router.score(
+        return self.router.score(
             lead_from_payload(payload, lead_id=lead_id, received_at=received_at), now=event.at
         )
+
+    def _take(self, lead: Lead, now: datetime) -> list[Line]:
+        """Route a new lead (or merge it into its original) at `now`."""
         section = self.router.config.duplicates
         account = self.store.account_match(lead.fields)
         if section is None:
             intake = IntakeFacts(account=account).step(lead)
-            return [route_new(self.world, lead, event.at, intake=intake)]
+            return [route_new(self.world, lead, now, intake=intake)]
         wanted = keys_of(lead.fields).wanted(section.match)
-        original = choose_original(self.store.originals(wanted, since=event.at - section.within))
+        original = choose_original(self.store.originals(wanted, since=now - section.within))
         if original is not None and merges(section, original):
-            return self._merge(lead, original, event.at)
+            return self._merge(lead, original, now)
         self.store.remember_keys(lead.id, wanted)
         intake = IntakeFacts(duplicates=section, original=original, account=account).step(lead)
         linked = linked_decision(lead, original) if original is not None else None
-        line = route_new(self.world, lead, event.at, decision=linked, intake=intake)
+        line = route_new(self.world, lead, now, decision=linked, intake=intake)
         if original is not None:
             line["duplicate_of"] = original.lead_id
         return [line]

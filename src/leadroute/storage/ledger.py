@@ -10,7 +10,6 @@ transaction, it never sees its own writes.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from leadroute.domain.reps import CAP_WINDOWS, Availability, Rep, Status
 from leadroute.routing.account_book import AccountMatch
+from leadroute.routing.segments import Segment
 from leadroute.routing.windows import window_start
 from leadroute.storage.accounts import find_account
+from leadroute.storage.outcome_records import Outcomes, read_outcomes
 from leadroute.storage.tables import (
     AccountKey,
     AssignmentRow,
@@ -55,7 +56,10 @@ class SqlLedger:
     unread: set[str] | None = None
     rules_read: set[str] | None = None
     _counts: dict[tuple[object, ...], int] = field(default_factory=dict)
-    _outcome_tables: dict[datetime | None, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    _served: dict[tuple[object, ...], dict[str, int]] = field(default_factory=dict)
+    _outcome_tables: dict[tuple[tuple[str, ...], datetime | None], Outcomes] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def load(
@@ -173,22 +177,22 @@ class SqlLedger:
         return entry[0] if entry else None
 
     def served_since(self, rule: str, rep_id: str, since: datetime) -> int:
-        key = ("served", rule, rep_id, since)
-        if key not in self._counts:
-            self._counts[key] = (
-                self.session.scalar(
-                    select(func.count())
-                    .select_from(AssignmentRow)
-                    .where(
-                        AssignmentRow.rule == rule,
-                        AssignmentRow.rep_id == rep_id,
-                        AssignmentRow.assigned_at >= since,
-                        AssignmentRow.counted.is_(True),
-                    )
+        """One grouped query per (rule, since) and ledger counts every rep's leads, so asking
+        for each candidate costs no more round-trips as the team grows."""
+        key = ("served", rule, since)
+        served = self._served.get(key)
+        if served is None:
+            rows = self.session.execute(
+                select(AssignmentRow.rep_id, func.count())
+                .where(
+                    AssignmentRow.rule == rule,
+                    AssignmentRow.assigned_at >= since,
+                    AssignmentRow.counted.is_(True),
                 )
-                or 0
+                .group_by(AssignmentRow.rep_id)
             )
-        return self._counts[key]
+            served = self._served[key] = {rep: count for rep, count in rows}  # noqa: C416
+        return served.get(rep_id, 0)
 
     def credit(self, rule: str, rep_id: str) -> float:
         self._need_rule(rule)
@@ -196,9 +200,17 @@ class SqlLedger:
         return entry[1] if entry else 0.0
 
     def outcomes_since(self, rep_id: str, since: datetime | None) -> tuple[int, int]:
-        if since not in self._outcome_tables:
-            self._outcome_tables[since] = self._outcomes(since)
-        return self._outcome_tables[since].get(rep_id, (0, 0))
+        return self.outcomes_by((), since).get((rep_id, ()), (0, 0))
+
+    def outcomes_by(
+        self, by: tuple[str, ...], since: datetime | None
+    ) -> Mapping[tuple[str, Segment], tuple[int, int]]:
+        """One grouped query per (by, since) and ledger (storage/outcome_records.py); the
+        answer is kept for the rest of the decision: read it, do not change it."""
+        key = (by, since)
+        if key not in self._outcome_tables:
+            self._outcome_tables[key] = read_outcomes(self.session, by, since)
+        return self._outcome_tables[key]
 
     def account_owner(self, keys: Sequence[str]) -> str | None:
         if not keys:
@@ -238,17 +250,3 @@ class SqlLedger:
                 or 0
             )
         return self._counts[key]
-
-    def _outcomes(self, since: datetime | None) -> dict[str, tuple[int, int]]:
-        query = (
-            select(LeadRow.owner, LeadRow.status, func.count())
-            .where(LeadRow.status.in_(("won", "lost")), LeadRow.owner.is_not(None))
-            .group_by(LeadRow.owner, LeadRow.status)
-        )
-        if since is not None:
-            query = query.where(LeadRow.closed_at >= since)
-        table: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for owner, status, count in self.session.execute(query):
-            if owner is not None:
-                table[owner][0 if status == "won" else 1] += count
-        return {owner: (won, lost) for owner, (won, lost) in table.items()}

@@ -10,7 +10,7 @@ the closed ones (won, lost, disqualified).
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -25,7 +25,9 @@ from leadroute.routing.accounts import account_keys
 from leadroute.routing.duplicates import Original
 from leadroute.routing.pools import Waiting
 from leadroute.routing.qualify import DISQUALIFIED, NURTURE
+from leadroute.routing.segments import Segment
 from leadroute.storage.lead_records import CLOSED, LeadRecord, remove_stamp, waiting_of
+from leadroute.storage.outcome_records import Credit, TrackRecord
 
 
 class MemoryStore:
@@ -43,8 +45,8 @@ class MemoryStore:
         self._last_served: dict[tuple[str, str], int] = {}
         self._credits: defaultdict[tuple[str, str], float] = defaultdict(float)
         self._open: defaultdict[str, int] = defaultdict(int)
-        self._outcomes: defaultdict[str, list[tuple[datetime, bool]]] = defaultdict(list)
-        self._results: dict[str, tuple[str, tuple[datetime, bool]]] = {}
+        self._track = TrackRecord()
+        self._results: dict[str, int] = {}  # lead -> the number of its credit in `_track`
         self._accounts: dict[str, str] = {}
         # Leads given to a rep whose account keys are not in `_accounts` yet: indexed when an
         # account owner is first asked for, so routing without account rules never pays for it.
@@ -82,11 +84,14 @@ class MemoryStore:
         return self._credits.get((rule, rep_id), 0.0)
 
     def outcomes_since(self, rep_id: str, since: datetime | None) -> tuple[int, int]:
-        records = self._outcomes.get(rep_id, [])
-        if since is not None:
-            records = records[bisect_left(records, (since, False)) :]
-        won = sum(1 for _, is_won in records if is_won)
-        return won, len(records) - won
+        return self._track.of_rep(rep_id, since)
+
+    def outcomes_by(
+        self, by: tuple[str, ...], since: datetime | None
+    ) -> Mapping[tuple[str, Segment], tuple[int, int]]:
+        """Each result counts in the segment of its lead's fields when it was recorded. The
+        answer is shared until the next result: read it, do not change it."""
+        return self._track.by(by, since)
 
     def account_owner(self, keys: Sequence[str]) -> str | None:
         if self._unindexed:
@@ -325,7 +330,7 @@ class MemoryStore:
             self._pools[record.pool].pop(lead_id, None)
             record.pool = record.pool_entered = record.pooled_at = None
         if record.owner:
-            self._set_result(record.lead.id, record.owner, result, now)
+            self._set_result(record, record.owner, result, now)
         return record
 
     def close_uncredited(self, lead_id: str, now: datetime) -> LeadRecord:
@@ -339,21 +344,25 @@ class MemoryStore:
             record.status_reason = "closed as in the history replayed"
         return record
 
-    def record_track(self, rep_id: str, *, won: bool, at: datetime) -> None:
-        """Add one won or lost deal to the rep's track record (what `outcomes_since` counts,
-        and top_performer reads) with no lead of this store behind it: history simulation
-        credits the rep who worked a deal in history, whoever the simulation routed it to."""
-        insort(self._outcomes[rep_id], (at, won))
+    def record_track(
+        self, rep_id: str, *, won: bool, at: datetime, fields: Mapping[str, object]
+    ) -> None:
+        """Add one won or lost deal to the rep's track record (what `outcomes_since` and
+        `outcomes_by` count, in the segment of `fields`, the deal's lead fields) with no lead
+        of this store behind it: history simulation credits the rep who worked a deal in
+        history, whoever the simulation routed it to."""
+        self._track.add(Credit(rep=rep_id, won=won, stamp=at.timestamp(), fields=fields))
 
-    def _set_result(self, lead_id: str, owner: str, result: str, now: datetime) -> None:
+    def _set_result(self, record: LeadRecord, owner: str, result: str, now: datetime) -> None:
         """One won/lost per lead: a later result corrects the earlier one, never adds to it."""
-        earlier = self._results.pop(lead_id, None)
+        earlier = self._results.pop(record.lead.id, None)
         if earlier is not None:
-            self._outcomes[earlier[0]].remove(earlier[1])
+            self._track.remove(earlier)
         if result in ("won", "lost"):
-            entry = (now, result == "won")
-            insort(self._outcomes[owner], entry)
-            self._results[lead_id] = (owner, entry)
+            credit = Credit(
+                rep=owner, won=result == "won", stamp=now.timestamp(), fields=record.lead.fields
+            )
+            self._results[record.lead.id] = self._track.add(credit)
 
     def _give(self, record: LeadRecord, rep_id: str, rule: str, now: datetime) -> None:
         self._sequence += 1

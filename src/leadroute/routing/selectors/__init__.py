@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from leadroute.routing.selectors.bandit import Bandit
 from leadroute.routing.selectors.base import Choice, Selection, Selector
 from leadroute.routing.selectors.hunt import Hunt
 from leadroute.routing.selectors.least_loaded import LeastLoaded
+from leadroute.routing.selectors.optimal import Optimal
 from leadroute.routing.selectors.random_pick import RandomPick
 from leadroute.routing.selectors.round_robin import RoundRobin
 from leadroute.routing.selectors.top_performer import TopPerformer
@@ -26,5 +28,7 @@ register_selector("least_loaded", LeastLoaded())
 register_selector("top_performer", TopPerformer())
 register_selector("hunt", Hunt())
 register_selector("random", RandomPick())
+register_selector("bandit", Bandit())
+register_selector("optimal", Optimal())
 
 __all__ = ["SELECTORS", "Choice", "Selection", "Selector", "register_selector"]

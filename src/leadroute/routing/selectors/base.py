@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from random import Random
 from typing import Protocol
 
@@ -23,12 +23,14 @@ class Choice:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Selection:
-    """Everything a selector may read. `candidates` are eligible, in listed order."""
+    """Everything a selector may read. `candidates` are eligible, in listed order; `fields`
+    are the lead's (what learned selectors find its segment in)."""
 
     rule: str
     ask: Assign
     moment: Moment
     rng: Random
+    fields: Mapping[str, object] = field(default_factory=dict)
 
 
 class Selector(Protocol):
