@@ -67,10 +67,12 @@ def routing_text(shape: str, reps: int) -> str:
     assign: dict[str, Any] = {"team": "t", "select": select}
     if shape == "territory":
         assign["territory"] = True
-    if shape in learners:  # learned by segment, with a fairness floor (and ceiling)
-        assign |= {"by": ["industry", "source"], "min_share": 0.01, "share_window": "30d"}
+    if shape in learners:  # learned by segment; optimal within a fairness band
+        assign |= {"by": ["industry", "source"], "share_window": "30d"}
         if shape == "optimal":
-            assign["max_share"] = 0.5
+            # (not bandit: its floor, when it picks, skips reading the results, so its count
+            # would depend on how many reps are still under the floor, not on N+1 queries)
+            assign |= {"min_share": 0.01, "max_share": 0.5}
     rules: list[dict[str, Any]] = [{"name": RULE, "assign": assign}]
     if shape == "pool":
         rules = [{"name": RULE, "pool": POOL}]

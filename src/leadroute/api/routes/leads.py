@@ -42,7 +42,10 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
     "(HMAC-SHA256 of `<timestamp>.<raw body>` with the source's secret); a replayed signed "
     "request gets the first answer (its Idempotency-Key is not used: make retries safe with "
     "`external_id`). Form posts are "
-    "limited per client address, and a filled honeypot field is answered 202 and not stored.",
+    "limited per client address, and a filled honeypot field is answered 202 and not stored. "
+    "A lead whose `select: optimal` rule has a `batch_window` is stored and held until the "
+    "window ends (`decision` null, `held: {rule, until}`), then placed with the leads that "
+    "arrived meanwhile (docs/SMART_ROUTING.md).",
     responses={
         200: {"description": "A repeated submission merged into the lead it duplicates"},
         202: {"description": "A form post that filled the honeypot field: not stored"},
