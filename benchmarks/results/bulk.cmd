@@ -1,1 +1,1 @@
-python bulk.py --rows 5000 --runs 1 --postgres
+python bulk.py --rows 10000 --runs 1 --postgres

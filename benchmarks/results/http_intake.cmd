@@ -1,1 +1,1 @@
-python http_intake.py --runs 1 --duration 5 --workers 1
+python http_intake.py --rates 50,100,250,500,1000 --runs 3 --duration 5 --workers 2

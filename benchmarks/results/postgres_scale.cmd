@@ -1,1 +1,1 @@
-python postgres_scale.py --runs 1 --duration 5
+python postgres_scale.py --runs 3 --duration 5
