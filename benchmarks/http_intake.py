@@ -75,7 +75,9 @@ def measure(
     server: Process, key: str, tag: str, args: argparse.Namespace
 ) -> tuple[dict[str, Any], Memory]:
     load = Load(urls=[server.url], key=key, bodies=LeadBodies(seed=args.seed, tag=tag))
-    warm = load.closed(1, 2.0)  # first requests compile the routing file and fill caches
+    # The first requests of each app process compile the routing file and fill caches: several
+    # connections, so that every process of `--workers` is warm before the measured steps.
+    warm = load.closed(2 * args.workers, 3.0)
     memory = Memory(root=server.pid)
     with memory.sampling():
         figures = drive(
