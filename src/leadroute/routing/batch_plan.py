@@ -77,15 +77,21 @@ def all_rules(config: RoutingConfig) -> list[Rule]:
     return rules
 
 
+def is_optimal(rule: Rule | None) -> bool:
+    """Whether the rule assigns with `select: optimal` (and so places leads in batches)."""
+    return rule is not None and rule.assign is not None and rule.assign.select == "optimal"
+
+
+def window_of(rule: Rule | None) -> timedelta | None:
+    """The `batch_window` new leads of this rule wait for (None: placed at once)."""
+    if rule is None or rule.assign is None or not is_optimal(rule):
+        return None
+    return rule.assign.learning.batch_window
+
+
 def batch_window(config: RoutingConfig) -> timedelta | None:
     """The longest `batch_window` of the routing's optimal rules (None: no rule batches)."""
-    windows = [
-        rule.assign.learning.batch_window
-        for rule in all_rules(config)
-        if rule.assign is not None
-        and rule.assign.select == "optimal"
-        and rule.assign.learning.batch_window is not None
-    ]
+    windows = [window for rule in all_rules(config) if (window := window_of(rule)) is not None]
     return max(windows) if windows else None
 
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from leadroute.domain.timers import TimerKind
 from leadroute.routing.batch_plan import BatchPlan, plan_batch
@@ -33,23 +34,16 @@ MAX_BATCH = 500  # leads placed by one firing; the rest wait for their own timer
 BATCHED = "batched"  # the outcome of a held lead's timer fired by another lead's batch
 
 
-def held_leads(session: Session, *, limit: int = MAX_BATCH) -> list[tuple[LeadRow, TimerRow]]:
+def held_leads(session: Session) -> list[tuple[LeadRow, TimerRow]]:
     """The leads waiting for a batch, in arrival order, each with its pending BATCH timer."""
-    rows = session.execute(
-        select(LeadRow, TimerRow)
-        .join(TimerRow, TimerRow.lead_id == LeadRow.id)
-        .where(
-            TimerRow.kind == TimerKind.BATCH.value,
-            TimerRow.fired_at.is_(None),
-            TimerRow.number == LeadRow.timers,
-            LeadRow.status == "new",
-            LeadRow.owner.is_(None),
-            LeadRow.pool.is_(None),
-        )
-        .order_by(LeadRow.received_at, LeadRow.id)
-        .limit(limit)
+    return _with_pending(
+        session,
+        TimerKind.BATCH,
+        LeadRow.status == "new",
+        LeadRow.owner.is_(None),
+        LeadRow.pool.is_(None),
+        order=(LeadRow.received_at, LeadRow.id),
     )
-    return [(lead, timer) for lead, timer in rows]
 
 
 def plan_rows(
@@ -97,19 +91,34 @@ def place_batch(session: Session, routing: Routing, *, now: datetime, actor: str
 def overdue_in(session: Session, pool: str, *, now: datetime) -> list[tuple[LeadRow, TimerRow]]:
     """The leads waiting in `pool` whose wait timer is due by `now`, oldest first, each with
     that timer (the pool's overdue leads an optimal escalation places together)."""
+    return _with_pending(
+        session,
+        TimerKind.WAIT,
+        TimerRow.due_at <= now,
+        TimerRow.pool == pool,
+        LeadRow.pool == pool,
+        LeadRow.owner.is_(None),
+        order=(LeadRow.pooled_at, LeadRow.id),
+    )
+
+
+def _with_pending(
+    session: Session,
+    kind: TimerKind,
+    *where: ColumnElement[bool],
+    order: tuple[InstrumentedAttribute[Any], ...],
+) -> list[tuple[LeadRow, TimerRow]]:
+    """Up to MAX_BATCH leads whose latest timer is a pending one of `kind`, with that timer."""
     rows = session.execute(
         select(LeadRow, TimerRow)
         .join(TimerRow, TimerRow.lead_id == LeadRow.id)
         .where(
-            TimerRow.kind == TimerKind.WAIT.value,
+            TimerRow.kind == kind.value,
             TimerRow.fired_at.is_(None),
-            TimerRow.due_at <= now,
             TimerRow.number == LeadRow.timers,
-            TimerRow.pool == pool,
-            LeadRow.pool == pool,
-            LeadRow.owner.is_(None),
+            *where,
         )
-        .order_by(LeadRow.pooled_at, LeadRow.id)
+        .order_by(*order)
         .limit(MAX_BATCH)
     )
     return [(lead, timer) for lead, timer in rows]

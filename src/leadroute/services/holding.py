@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from leadroute.domain.decisions import Decision
 from leadroute.domain.durations import format_duration
 from leadroute.domain.timers import Timer, TimerKind
+from leadroute.routing.batch_plan import window_of
 from leadroute.services.runtime import Routing
 from leadroute.storage.owners import log
 from leadroute.storage.tables import LeadRow
@@ -24,13 +25,8 @@ def held_until(routing: Routing, decision: Decision, now: datetime) -> datetime 
     selector, a pool, disqualified)."""
     if decision.rep is None or decision.verdict is not None:
         return None
-    rule = routing.router.rule_named(decision.rule)
-    if rule is None or rule.assign is None or rule.assign.select != "optimal":
-        return None
-    window = rule.assign.learning.batch_window
-    if window is None:
-        return None
-    return now + window
+    window = window_of(routing.router.rule_named(decision.rule))
+    return now + window if window is not None else None
 
 
 def hold(

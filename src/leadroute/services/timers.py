@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from leadroute.domain.decisions import Decision
 from leadroute.domain.durations import format_duration
 from leadroute.domain.pools import Pool
 from leadroute.domain.timers import Timer, TimerKind, still_due
-from leadroute.routing.batch_plan import BatchPlan
+from leadroute.routing.batch_plan import BatchPlan, is_optimal
 from leadroute.routing.flows import escalation_flow
 from leadroute.routing.ledger import Ledger
 from leadroute.routing.pools import (
@@ -144,9 +145,8 @@ def _overdue(
         why = overdue_reason(pool, lead.pooled_at or now, now)
         _report(session, lead, pool.name, f"{why}: reported to managers", now=now)
         return "reported"
-    rule = routing.router.config.escalations.get(pool.name)
-    if rule is None or rule.assign is None or rule.assign.select != "optimal":
-        return _escalate(session, routing, lead, pool, now=now)
+    if not is_optimal(routing.router.config.escalations.get(pool.name)):
+        return _escalate(session, routing, lead, pool, now=now)[0]
     others = [
         (row, pending)
         for row, pending in overdue_in(session, pool.name, now=now)
@@ -155,14 +155,16 @@ def _overdue(
     rows = [lead, *(row for row, _ in others)]
     state = BatchLedger(session, routing.router.config.reps)
     plan = plan_rows(session, routing, rows, now=now, ledger=state.at(now), flow=flow)
-    outcome = _escalate(session, routing, lead, pool, now=now, ledger=state.at(now), batch=plan)
-    state.after(None)
+    outcome, decision = _escalate(
+        session, routing, lead, pool, now=now, ledger=state.at(now), batch=plan
+    )
+    state.after(decision)
     for row, pending in others:
-        pending.outcome = _escalate(
+        pending.outcome, decision = _escalate(
             session, routing, row, pool, now=now, ledger=state.at(now), batch=plan
         )
         pending.fired_at = now
-        state.after(None)
+        state.after(decision)
     return outcome
 
 
@@ -175,7 +177,8 @@ def _escalate(
     now: datetime,
     ledger: Ledger | None = None,
     batch: BatchPlan | None = None,
-) -> str:
+) -> tuple[str, Decision]:
+    """Escalate one overdue lead: what became of it (kept or escalated), and the decision."""
     why = overdue_reason(pool, lead.pooled_at or now, now)
     scored, decision = decide(
         session,
@@ -193,7 +196,7 @@ def _escalate(
         again = f"{why}: {decision.reason}; tried again in {_again(pool.max_wait)}"
         _report(session, lead, pool.name, again, now=now)
         schedule(session, lead, wait_timer(lead.id, pool, now), now=now)
-        return "kept"
+        return "kept", decision
     record(
         session,
         "lead.escalated",
@@ -206,7 +209,7 @@ def _escalate(
     place(
         session, routing, lead, decision, now=now, actor=WORKER, data={"escalated_from": pool.name}
     )
-    return "escalated"
+    return "escalated", decision
 
 
 def _report(session: Session, lead: LeadRow, pool: str, reason: str, *, now: datetime) -> None:
